@@ -1,0 +1,70 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { Config, KafkaConfig, Logger } from '@tokumei/config';
+import { createKafka } from './kafka-client.js';
+import { KafkaPublisher } from './kafka-publisher.js';
+import { KafkaSubscriber } from './kafka-subscriber.js';
+import { ensureRawTopic, topicRetentionMs } from './kafka-topics.js';
+import type { Bus, Publisher, Subscriber } from './types.js';
+
+type KafkaBusConfig = Pick<Config, 'rawTopic' | 'rawPartitions' | 'rawRetentionMs' | 'busMaxPending' | 'consumerGroup'>;
+
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private admin: Admin | undefined;
+  private readonly log: Logger;
+  private readonly closers: (() => Promise<void>)[] = [];
+
+  constructor(kafkaConfig: KafkaConfig, private readonly config: KafkaBusConfig, logger: Logger) {
+    this.log = logger.child({ module: 'bus' });
+    this.kafka = createKafka(kafkaConfig, logger);
+  }
+
+  async ensureTopics(): Promise<void> {
+    const spec = { topic: this.config.rawTopic, partitions: this.config.rawPartitions, retentionMs: this.config.rawRetentionMs };
+    await ensureRawTopic(await this.connectedAdmin(), spec, this.log);
+  }
+
+  /** The retention Kafka really applies to the raw topic (for the audit). */
+  async rawRetentionMs(): Promise<number | undefined> {
+    return topicRetentionMs(await this.connectedAdmin(), this.config.rawTopic);
+  }
+
+  publisher(): Publisher {
+    const publisher = new KafkaPublisher(this.kafka, { topic: this.config.rawTopic, maxPending: this.config.busMaxPending }, this.log);
+    this.closers.push(() => publisher.close());
+    return publisher;
+  }
+
+  subscriber(): Subscriber {
+    const subscriber = new KafkaSubscriber(this.kafka, { topic: this.config.rawTopic, groupId: this.config.consumerGroup }, this.log);
+    this.closers.push(() => subscriber.stop());
+    return subscriber;
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      const admin = await this.connectedAdmin();
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref());
+      await Promise.race([admin.fetchTopicMetadata({ topics: [this.config.rawTopic] }), timeout]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers.splice(0)) await close();
+    await this.admin?.disconnect();
+    this.admin = undefined;
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (this.admin === undefined) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+}

@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { isTokumeiError, loadConfig, createLogger } from '@tokumei/config';
+import { createStoreClient, migrate } from '@tokumei/store';
+import { startTokumei } from './runtime.js';
+
+const USAGE = `Usage: tokumei <command> [options]
+
+Commands:
+  start     run the roles in TOKUMEI_ROLES (default: all, embedded mode)
+  migrate   create or update the ClickHouse tables, then exit
+  import    import web-server access logs (not yet available)
+  audit     check that nothing identifying is stored (not yet available)
+
+Configuration comes from environment variables; see README.md.`;
+
+async function start(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const running = await startTokumei(config, logger);
+  const lines = [`Tokumei is running (${running.mode} mode, roles: ${[...config.roles].join(', ')})`];
+  if (running.urls.ingest !== undefined) lines.push(`  beacons:   POST ${running.urls.ingest}/collect`);
+  if (running.urls.api !== undefined) {
+    lines.push(`  stats API: ${running.urls.api}/api/stats/summary?site=example.com`);
+    lines.push(`  dashboard: ${running.urls.api}/`);
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(130);
+    logger.info({ signal }, 'stopping: draining the bus and the worker');
+    void running.stop().then(() => {
+      logger.flush();
+      process.exitCode = 0;
+    });
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+async function migrateCommand(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const store = await createStoreClient(config);
+  try {
+    const result = await migrate(store.client, config, logger);
+    process.stdout.write(result.applied.length === 0
+      ? `schema is up to date (version ${result.current})\n`
+      : `applied ${result.applied.join(', ')} (now at version ${result.current})\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { help: { type: 'boolean', short: 'h' } } });
+  const command = positionals[0];
+  if (values.help === true || command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  switch (command) {
+    case 'start': return start();
+    case 'migrate': return migrateCommand();
+    case 'import':
+    case 'audit':
+      process.stderr.write(`tokumei ${command}: not available yet in this version\n`);
+      process.exitCode = 2;
+      return;
+    default:
+      process.stderr.write(`tokumei: unknown command "${command}"\n\n${USAGE}\n`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = isTokumeiError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`tokumei: ${message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,85 @@
+import { createBus, type Bus, type Publisher } from '@tokumei/bus';
+import type { Config, Logger } from '@tokumei/config';
+import { buildApiApp } from '@tokumei/api';
+import { buildIngestApp } from '@tokumei/ingest';
+import { MemorySaltStore, type SaltStore } from '@tokumei/privacy';
+import { createStoreClient, migrate, type StoreClient } from '@tokumei/store';
+import { ClickHouseSink, Worker, createWorkerMetrics } from '@tokumei/worker';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Running {
+  readonly mode: 'embedded' | 'distributed';
+  readonly bus: Bus;
+  readonly store: StoreClient | undefined;
+  readonly urls: { readonly ingest?: string; readonly api?: string };
+  /** Stops accepting, drains the bus and the worker, closes ClickHouse. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Composes the roles this process runs. Embedded mode is all roles with the in-process bus and chDB; distributed
+ * mode is any subset with Kafka and/or a ClickHouse server. The same code path serves both.
+ */
+export async function startTokumei(config: Config, logger: Logger): Promise<Running> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const bus = createBus(config, logger);
+  const closers: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+    }
+  };
+  closers.push(() => bus.close());
+
+  try {
+    if (config.roles.has('ingest') || config.roles.has('worker')) await bus.ensureTopics();
+
+    let store: StoreClient | undefined;
+    if (config.roles.has('worker') || config.roles.has('api')) {
+      const opened = await createStoreClient(config);
+      store = opened;
+      closers.push(() => opened.close());
+      await migrate(opened.client, config, logger.child({ module: 'migrate' }));
+    }
+
+    if (config.roles.has('worker') && store !== undefined) {
+      const salts: SaltStore = new MemorySaltStore();
+      closers.push(() => salts.close());
+      const worker = new Worker({
+        config, subscriber: bus.subscriber(), sink: new ClickHouseSink(store.client), salts, logger,
+        metrics: createWorkerMetrics(registry),
+      });
+      await worker.start();
+      closers.push(() => worker.stop());
+    }
+
+    const urls: { ingest?: string; api?: string } = {};
+    if (config.roles.has('api') && store !== undefined) {
+      const api = await buildApiApp({ config, clickhouse: store.client, logger, registry });
+      urls.api = await api.listen({ host: config.host, port: config.apiPort });
+      closers.push(() => api.close());
+    }
+
+    if (config.roles.has('ingest')) {
+      const publisher: Publisher = bus.publisher();
+      closers.push(() => publisher.close());
+      const ingest = await buildIngestApp({ config, bus, publisher, logger, registry });
+      urls.ingest = await ingest.listen({ host: config.host, port: config.ingestPort });
+      // Closed first on stop: no new beacons, then the publisher flushes what the open requests published.
+      closers.push(() => ingest.close());
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      mode: config.kafka === undefined && config.clickhouseUrl === undefined ? 'embedded' : 'distributed',
+      bus,
+      store,
+      urls,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { ConfigError } from './errors.js';
+import { ROLES, SETTINGS, type ConsentPolicy, type Role, type SettingName } from './settings.js';
+
+export interface Config {
+  readonly ingestPort: number;
+  readonly apiPort: number;
+  readonly host: string;
+  readonly roles: ReadonlySet<Role>;
+  readonly dataDir: string;
+  readonly kafka: KafkaConfig | undefined;
+  readonly rawTopic: string;
+  readonly rawRetentionMs: number;
+  readonly rawPartitions: number;
+  readonly consumerGroup: string;
+  readonly clickhouseUrl: string | undefined;
+  readonly apiToken: string | undefined;
+  /** `true`: trust any proxy; a list: trust these addresses/CIDRs; `false`: use the socket address. */
+  readonly trustProxy: boolean | readonly string[];
+  readonly minVisitors: number;
+  readonly bodyLimit: number;
+  readonly busMaxPending: number;
+  readonly batchSize: number;
+  readonly eventsTtlDays: number;
+  readonly aggregatesTtlMonths: number;
+  readonly consentPolicy: ConsentPolicy;
+  readonly logLevel: string;
+}
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The one place that reads the environment. Everything else receives a `Config`. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const raw = (name: SettingName): string | undefined => {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') return value.trim();
+    return SETTINGS.find((s) => s.env === name)?.default;
+  };
+  const required = (name: SettingName): string => {
+    const value = raw(name);
+    if (value === undefined) throw new ConfigError(name, 'is required');
+    return value;
+  };
+  const int = (name: SettingName, min: number, max: number): number => {
+    const text = required(name);
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${text}"`);
+    }
+    return value;
+  };
+  const oneOf = <T extends string>(name: SettingName, allowed: readonly T[]): T => {
+    const value = required(name);
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`);
+    }
+    return value as T;
+  };
+
+  const roles = new Set<Role>();
+  for (const part of required('TOKUMEI_ROLES').split(',')) {
+    const role = part.trim();
+    if (!(ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError('TOKUMEI_ROLES', `unknown role "${role}" (known: ${ROLES.join(', ')})`);
+    }
+    roles.add(role as Role);
+  }
+
+  const brokers = raw('KAFKA_BROKERS');
+  const kafka = brokers === undefined ? undefined : {
+    brokers: brokers.split(',').map((b) => b.trim()).filter((b) => b !== ''),
+    clientId: required('KAFKA_CLIENT_ID'),
+  };
+  if (kafka === undefined && roles.size < ROLES.length) {
+    // Without Kafka the bus lives inside one process, so a process running only some roles would never see the others.
+    throw new ConfigError('TOKUMEI_ROLES', 'running only some roles needs KAFKA_BROKERS (the in-process bus cannot reach other processes)');
+  }
+
+  const trust = raw('TOKUMEI_TRUST_PROXY');
+  const trustProxy = trust === undefined || trust === 'false' ? false
+    : trust === 'true' ? true
+    : trust.split(',').map((t) => t.trim()).filter((t) => t !== '');
+
+  const config: Config = {
+    ingestPort: int('INGEST_PORT', 0, 65535),
+    apiPort: int('API_PORT', 0, 65535),
+    host: required('TOKUMEI_HOST'),
+    roles,
+    dataDir: path.resolve(required('TOKUMEI_DATA_DIR')),
+    kafka,
+    rawTopic: required('TOKUMEI_RAW_TOPIC'),
+    rawRetentionMs: int('TOKUMEI_RAW_RETENTION_MS', 60_000, 7 * 86_400_000),
+    rawPartitions: int('TOKUMEI_RAW_PARTITIONS', 1, 1024),
+    consumerGroup: required('TOKUMEI_CONSUMER_GROUP'),
+    clickhouseUrl: raw('CLICKHOUSE_URL'),
+    apiToken: raw('TOKUMEI_API_TOKEN'),
+    trustProxy,
+    minVisitors: int('TOKUMEI_MIN_VISITORS', 1, 1_000_000),
+    bodyLimit: int('TOKUMEI_BODY_LIMIT', 256, 1_048_576),
+    busMaxPending: int('TOKUMEI_BUS_MAX_PENDING', 1, 10_000_000),
+    batchSize: int('TOKUMEI_BATCH_SIZE', 1, 100_000),
+    eventsTtlDays: int('TOKUMEI_EVENTS_TTL_DAYS', 1, 3650),
+    aggregatesTtlMonths: int('TOKUMEI_AGGREGATES_TTL_MONTHS', 1, 120),
+    consentPolicy: oneOf<ConsentPolicy>('TOKUMEI_CONSENT_POLICY', ['count', 'drop', 'ignore']),
+    logLevel: oneOf('TOKUMEI_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  };
+  return { ...config, ...overrides };
+}

@@ -1,0 +1,46 @@
+/**
+ * Error registry, after fastify's FST_ERR_* codes: every error a user can see has a stable code and, where it is
+ * answered over HTTP, a status. Throw `new TokumeiError('TKM_...')`; the HTTP layer turns it into
+ * `{"error": {"code", "message"}}`.
+ */
+export const ERRORS = {
+  TKM_CONFIG: { status: 500, message: 'invalid configuration' },
+  TKM_BAD_REQUEST: { status: 400, message: 'the request is not valid' },
+  TKM_BAD_JSON: { status: 400, message: 'the body is not valid JSON' },
+  TKM_BODY_TOO_LARGE: { status: 413, message: 'the body is larger than the limit' },
+  TKM_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'send application/json or text/plain' },
+  TKM_INVALID_BEACON: { status: 400, message: 'the beacon does not match the schema' },
+  TKM_INVALID_QUERY: { status: 400, message: 'the query parameters are not valid' },
+  TKM_UNAUTHORIZED: { status: 401, message: 'a valid bearer token is required' },
+  TKM_NOT_FOUND: { status: 404, message: 'no such route' },
+  TKM_BUS_FULL: { status: 503, message: 'the pipeline is busy, retry later' },
+  TKM_BUS_CLOSED: { status: 503, message: 'the pipeline is shutting down, retry later' },
+  TKM_BUS_UNAVAILABLE: { status: 503, message: 'the message bus is not reachable' },
+  TKM_STORE_UNAVAILABLE: { status: 503, message: 'the database is not reachable' },
+  TKM_NOT_IMPLEMENTED: { status: 501, message: 'not implemented yet' },
+  TKM_INTERNAL: { status: 500, message: 'internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class TokumeiError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, message?: string, options?: ErrorOptions) {
+    super(message ?? ERRORS[code].message, options);
+    this.name = 'TokumeiError';
+    this.code = code;
+    this.statusCode = ERRORS[code].status;
+  }
+}
+
+export class ConfigError extends TokumeiError {
+  constructor(readonly setting: string, problem: string) {
+    super('TKM_CONFIG', `${setting} ${problem}`);
+  }
+}
+
+export function isTokumeiError(error: unknown): error is TokumeiError {
+  return error instanceof TokumeiError;
+}

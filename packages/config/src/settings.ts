@@ -1,0 +1,42 @@
+/**
+ * Every environment variable Tokumei reads, declared once. `loadConfig` parses them into a typed object; the README
+ * table and the docker-compose test read this same list, so a setting cannot exist in one place and not the others.
+ */
+export type Role = 'ingest' | 'worker' | 'api';
+export const ROLES: readonly Role[] = ['ingest', 'worker', 'api'];
+
+export type ConsentPolicy = 'count' | 'drop' | 'ignore';
+
+export interface Setting {
+  readonly env: string;
+  readonly default: string | undefined;
+  readonly doc: string;
+}
+
+export const SETTINGS = [
+  { env: 'INGEST_PORT', default: '8080', doc: 'Port of the ingest service (`POST /collect`, `/t.js`).' },
+  { env: 'API_PORT', default: '8081', doc: 'Port of the stats API and dashboard.' },
+  { env: 'TOKUMEI_HOST', default: '127.0.0.1', doc: 'Address the HTTP services bind to.' },
+  { env: 'TOKUMEI_ROLES', default: 'ingest,worker,api', doc: 'Roles this process runs: any of `ingest`, `worker`, `api`.' },
+  { env: 'TOKUMEI_DATA_DIR', default: './data', doc: 'Embedded ClickHouse (chDB) data, salt file, import checkpoints.' },
+  { env: 'KAFKA_BROKERS', default: undefined, doc: 'Comma-separated Kafka brokers. Unset: in-process bus (embedded mode).' },
+  { env: 'KAFKA_CLIENT_ID', default: 'tokumei', doc: 'Kafka client id prefix.' },
+  { env: 'TOKUMEI_RAW_TOPIC', default: 'tokumei.raw', doc: 'Kafka topic for raw (not yet pseudonymized) records.' },
+  { env: 'TOKUMEI_RAW_RETENTION_MS', default: '86400000', doc: 'Retention Tokumei sets on the raw topic (default 24 h).' },
+  { env: 'TOKUMEI_RAW_PARTITIONS', default: '3', doc: 'Partition count when Tokumei creates the raw topic.' },
+  { env: 'TOKUMEI_CONSUMER_GROUP', default: 'tokumei-worker', doc: 'Kafka consumer group of the workers.' },
+  { env: 'CLICKHOUSE_URL', default: undefined, doc: 'ClickHouse server URL (with user, password, database). Unset: embedded chDB.' },
+  { env: 'TOKUMEI_API_TOKEN', default: undefined, doc: 'Bearer token the stats API requires. Unset: API binds to loopback only.' },
+  { env: 'TOKUMEI_TRUST_PROXY', default: undefined, doc: 'Honour `X-Forwarded-For` from these proxies (comma-separated addresses/CIDRs, or `true` for any).' },
+  { env: 'TOKUMEI_MIN_VISITORS', default: '5', doc: 'k-anonymity threshold: breakdown rows with fewer visitors are folded into `(other)`.' },
+  { env: 'TOKUMEI_BODY_LIMIT', default: '8192', doc: 'Largest accepted beacon body, in bytes.' },
+  { env: 'TOKUMEI_BUS_MAX_PENDING', default: '10000', doc: 'Records the bus may hold unacknowledged before ingest answers 503.' },
+  { env: 'TOKUMEI_BATCH_SIZE', default: '1000', doc: 'Largest chunk of records the worker inserts into ClickHouse at once.' },
+  { env: 'TOKUMEI_EVENTS_TTL_DAYS', default: '30', doc: 'Days pseudonymized per-event rows are kept.' },
+  { env: 'TOKUMEI_AGGREGATES_TTL_MONTHS', default: '25', doc: 'Months aggregate rows are kept.' },
+  { env: 'TOKUMEI_CONSENT_POLICY', default: 'count', doc: '`DNT: 1` / `Sec-GPC: 1`: `count` (no session/visitor hash), `drop`, or `ignore`.' },
+  { env: 'TOKUMEI_LOG_LEVEL', default: 'info', doc: 'Log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`.' },
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof SETTINGS)[number]['env'];
+export const SETTING_NAMES: ReadonlySet<string> = new Set(SETTINGS.map((s) => s.env));

@@ -1,0 +1,3 @@
+export { createServer, listen, type ServerOptions, type TokumeiServer } from './server.js';
+export { errorsPlugin, errorBody, type ErrorBody } from './errors-plugin.js';
+export { healthPlugin, type HealthOptions, type ReadinessCheck } from './health-plugin.js';

@@ -1,0 +1,5 @@
+export { BeaconSchema, DEFAULT_EVENT, type Beacon } from './beacon.js';
+export {
+  RAW_RECORD_VERSION, RawRecordSchema, encodeRawRecord, decodeRawRecord, partitionKey,
+  type RawRecord, type DecodeResult,
+} from './raw-record.js';

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+/**
+ * The record ingest and the importer publish to the raw topic, and the worker consumes. It still holds personal data
+ * (IP, user agent, sid), so it lives only in memory and in the raw topic, whose retention is short. `v` lets a worker
+ * refuse records from a newer producer instead of misreading them.
+ */
+export const RAW_RECORD_VERSION = 1;
+
+export const RawRecordSchema = Type.Object({
+  v: Type.Literal(RAW_RECORD_VERSION),
+  src: Type.Union([Type.Literal('beacon'), Type.Literal('log')]),
+  /** Epoch milliseconds: receipt time for beacons, the line's own time for logs. */
+  ts: Type.Integer({ minimum: 0 }),
+  site: Type.String({ minLength: 1, maxLength: 255 }),
+  url: Type.String({ minLength: 1, maxLength: 8192 }),
+  ref: Type.Optional(Type.String({ maxLength: 8192 })),
+  sid: Type.Optional(Type.String({ maxLength: 128 })),
+  event: Type.String({ minLength: 1, maxLength: 64 }),
+  w: Type.Optional(Type.Integer({ minimum: 0 })),
+  lang: Type.Optional(Type.String({ maxLength: 35 })),
+  ip: Type.String({ maxLength: 64 }),
+  ua: Type.String({ maxLength: 1024 }),
+  /** `DNT: 1` was sent. */
+  dnt: Type.Boolean(),
+  /** `Sec-GPC: 1` was sent. */
+  gpc: Type.Boolean(),
+});
+
+export type RawRecord = Static<typeof RawRecordSchema>;
+
+const check = TypeCompiler.Compile(RawRecordSchema);
+
+export function encodeRawRecord(record: RawRecord): Buffer {
+  return Buffer.from(JSON.stringify(record));
+}
+
+export type DecodeResult = { ok: true; record: RawRecord } | { ok: false; reason: string };
+
+/** Never throws: a record that cannot be read is a result the worker routes, not a crash. */
+export function decodeRawRecord(bytes: Buffer | Uint8Array | string): DecodeResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  if (typeof value === 'object' && value !== null && 'v' in value && value.v !== RAW_RECORD_VERSION) {
+    return { ok: false, reason: `unsupported record version ${String(value.v)}` };
+  }
+  if (!check.Check(value)) {
+    const first = check.Errors(value).First();
+    // The path names a field; the value is never echoed because it may be an IP or user agent.
+    return { ok: false, reason: `invalid field ${first?.path ?? '(root)'}` };
+  }
+  return { ok: true, record: value };
+}
+
+/**
+ * Partition key: one session's (or, without a sid, one client's) records stay in order on one partition. Hashed so
+ * the key itself is not an identifier anyone could read off the topic.
+ */
+export function partitionKey(record: Pick<RawRecord, 'site' | 'sid' | 'ip'>): string {
+  return createHash('sha256').update(`${record.site}\u0000${record.sid ?? record.ip}`).digest('base64url').slice(0, 16);
+}

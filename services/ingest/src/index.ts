@@ -1,0 +1,1 @@
+export { buildIngestApp, type IngestDeps, type IngestApp } from './app.js';

@@ -1,0 +1,54 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Publisher } from '@tokumei/bus';
+import { TokumeiError } from '@tokumei/config';
+import { BeaconSchema, DEFAULT_EVENT, RAW_RECORD_VERSION, encodeRawRecord, partitionKey, type RawRecord } from '@tokumei/schema';
+import type { Counter } from 'prom-client';
+
+export interface CollectOptions {
+  readonly publisher: Publisher;
+  readonly accepted: Counter<'event'>;
+  readonly clock?: () => number;
+}
+
+/** `navigator.sendBeacon` sends strings as text/plain (no CORS preflight); the body is still JSON. */
+function parseJson(_request: unknown, body: string, done: (error: Error | null, value?: unknown) => void): void {
+  try {
+    done(null, JSON.parse(body));
+  } catch {
+    done(new TokumeiError('TKM_BAD_JSON'));
+  }
+}
+
+export const collectRoutes: FastifyPluginAsync<CollectOptions> = (fastify, options) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const clock = options.clock ?? Date.now;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
+
+  app.post('/collect', { schema: { body: BeaconSchema } }, async (request, reply) => {
+    const beacon = request.body;
+    const record: RawRecord = {
+      v: RAW_RECORD_VERSION,
+      src: 'beacon',
+      ts: clock(),
+      site: beacon.site,
+      url: beacon.url,
+      ref: beacon.referrer,
+      sid: beacon.sid,
+      event: beacon.event ?? DEFAULT_EVENT,
+      w: beacon.w,
+      lang: beacon.lang,
+      // request.ip is the socket address, or X-Forwarded-For's client when the peer is a trusted proxy.
+      ip: request.ip,
+      ua: (request.headers['user-agent'] ?? '').slice(0, 1024),
+      dnt: request.headers.dnt === '1',
+      gpc: request.headers['sec-gpc'] === '1',
+    };
+    // 202 only after the bus accepted the record: with Kafka that means acknowledged by the in-sync replicas.
+    await options.publisher.publish([{ key: partitionKey(record), value: encodeRawRecord(record) }]);
+    options.accepted.inc({ event: record.event === DEFAULT_EVENT ? DEFAULT_EVENT : 'custom' });
+    return reply.code(202).send();
+  });
+  return Promise.resolve();
+};

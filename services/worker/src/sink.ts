@@ -1,0 +1,41 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { EventRow } from '@tokumei/privacy';
+import type { OffsetRange } from './chunks.js';
+
+/** The worker's writes to ClickHouse. Every insert of event rows carries a deduplication token. */
+export class ClickHouseSink {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  async recordedRanges(topic: string, partition: number, from: bigint): Promise<OffsetRange[]> {
+    const result = await this.client.query({
+      query: `SELECT toString(first_offset) AS first, toString(last_offset) AS last FROM ingest_ranges
+              WHERE topic = {topic:String} AND partition = {partition:UInt32} AND last_offset >= {from:UInt64}
+              ORDER BY first_offset`,
+      query_params: { topic, partition, from: from.toString() },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<{ first: string; last: string }>()).map((r) => ({ first: BigInt(r.first), last: BigInt(r.last) }));
+  }
+
+  async recordRange(topic: string, partition: number, range: OffsetRange): Promise<void> {
+    await this.client.insert({
+      table: 'ingest_ranges',
+      values: [{ topic, partition, first_offset: range.first.toString(), last_offset: range.last.toString() }],
+      format: 'JSONEachRow',
+    });
+  }
+
+  async insertEvents(rows: readonly EventRow[], token: string): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({
+      table: 'events',
+      values: rows,
+      format: 'JSONEachRow',
+      clickhouse_settings: {
+        insert_deduplicate: 1,
+        insert_deduplication_token: token,
+        deduplicate_blocks_in_dependent_materialized_views: 1,
+      },
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import type { PartitionBatch, Subscriber } from '@tokumei/bus';
+import type { Config, Logger } from '@tokumei/config';
+import { pseudonymize, type EventRow, type SaltStore } from '@tokumei/privacy';
+import { decodeRawRecord } from '@tokumei/schema';
+import { cutChunks, dedupToken, type Chunk } from './chunks.js';
+import type { WorkerMetrics } from './metrics.js';
+import type { ClickHouseSink } from './sink.js';
+
+export interface WorkerDeps {
+  readonly config: Pick<Config, 'batchSize' | 'consentPolicy'>;
+  readonly subscriber: Subscriber;
+  readonly sink: ClickHouseSink;
+  readonly salts: SaltStore;
+  readonly logger: Logger;
+  readonly metrics: WorkerMetrics;
+}
+
+/**
+ * Consumes raw records, pseudonymizes them and stores the rows. Per chunk: record its offset range, insert its rows
+ * with a token made from that range, then commit. A crash anywhere in between leads to a redelivery that is cut into
+ * the same chunk and dropped by ClickHouse as a duplicate: nothing lost, nothing counted twice.
+ */
+export class Worker {
+  private readonly log: Logger;
+  /** Per partition, the offset the next batch should start at if nothing was redelivered. */
+  private readonly expected = new Map<string, bigint>();
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.log = deps.logger.child({ module: 'worker' });
+  }
+
+  start(): Promise<void> {
+    return this.deps.subscriber.run((batch) => this.handle(batch));
+  }
+
+  stop(): Promise<void> {
+    return this.deps.subscriber.stop();
+  }
+
+  async handle(batch: PartitionBatch): Promise<void> {
+    const first = batch.messages[0];
+    if (first === undefined) return;
+    const key = `${batch.topic}:${batch.partition}`;
+    // Ranges are looked up only when a batch does not continue where the last one ended: at start, after a
+    // rebalance or after a redelivery. In steady state the worker never reads from ClickHouse.
+    const recorded = this.expected.get(key) === first.offset
+      ? []
+      : await this.deps.sink.recordedRanges(batch.topic, batch.partition, first.offset);
+    for (const chunk of cutChunks(batch.messages, recorded, this.deps.config.batchSize)) {
+      await this.store(batch, chunk);
+      await batch.commit(chunk.last + 1n);
+      this.expected.set(key, chunk.last + 1n);
+      await batch.heartbeat();
+    }
+  }
+
+  private async store(batch: PartitionBatch, chunk: Chunk): Promise<void> {
+    const started = performance.now();
+    if (chunk.partial) {
+      this.log.warn({ partition: batch.partition, first: String(chunk.first) }, 'redelivered batch holds only part of a recorded range');
+    }
+    if (!chunk.recorded) await this.deps.sink.recordRange(batch.topic, batch.partition, chunk);
+    const rows: EventRow[] = [];
+    for (const message of chunk.messages) {
+      const decoded = decodeRawRecord(message.value);
+      if (!decoded.ok) {
+        // Only the offset and the reason are kept: the payload may hold an IP and never goes anywhere else.
+        this.log.warn({ partition: batch.partition, offset: String(message.offset), reason: decoded.reason }, 'unreadable raw record');
+        this.deps.metrics.records.inc({ result: 'dlq' });
+        continue;
+      }
+      const result = await pseudonymize(decoded.record, this.deps.salts, this.deps.config);
+      if (result.kind === 'ok') rows.push(result.row);
+      this.deps.metrics.records.inc({ result: result.kind === 'drop' ? `drop_${result.reason}` : result.kind });
+    }
+    await this.deps.sink.insertEvents(rows, dedupToken(batch.topic, batch.partition, chunk, 'events'));
+    this.deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
+    this.deps.metrics.rows.inc(rows.length);
+  }
+}
