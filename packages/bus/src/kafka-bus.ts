@@ -15,7 +15,7 @@ export class KafkaBus implements Bus {
   private readonly log: Logger;
   private readonly closers: (() => Promise<void>)[] = [];
 
-  constructor(kafkaConfig: KafkaConfig, private readonly config: KafkaBusConfig, logger: Logger) {
+  constructor(private readonly kafkaConfig: KafkaConfig, private readonly config: KafkaBusConfig, logger: Logger) {
     this.log = logger.child({ module: 'bus' });
     this.kafka = createKafka(kafkaConfig, logger);
   }
@@ -37,7 +37,9 @@ export class KafkaBus implements Bus {
   }
 
   subscriber(): Subscriber {
-    const subscriber = new KafkaSubscriber(this.kafka, { topic: this.config.rawTopic, groupId: this.config.consumerGroup }, this.log);
+    const subscriber = new KafkaSubscriber(this.kafka, {
+      topic: this.config.rawTopic, groupId: this.config.consumerGroup, sessionTimeoutMs: this.kafkaConfig.sessionTimeoutMs,
+    }, this.log);
     this.closers.push(() => subscriber.stop());
     return subscriber;
   }

@@ -20,7 +20,8 @@ export function createKafka(config: KafkaConfig, logger: Logger): KafkaClient {
     logCreator: () => ({ level, log: entry }: LogEntry) => {
       // kafkajs messages name brokers, topics and groups; record contents never reach its logger.
       const { message, ...extra } = entry;
-      const fields = { kafka: extra.namespace ?? undefined, broker: extra.broker, error: extra.error };
+      const error: unknown = extra.error;
+      const fields = { broker: extra.broker, error: error instanceof Error ? error.message : error };
       if (level === logLevel.ERROR) log.error(fields, message);
       else if (level === logLevel.WARN) log.warn(fields, message);
       else log.debug(fields, message);

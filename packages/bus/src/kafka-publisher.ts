@@ -1,6 +1,9 @@
-import type { Kafka, Producer } from 'kafkajs';
+import kafkajs, { type Kafka, type Producer } from 'kafkajs';
 import { TokumeiError, type Logger } from '@tokumei/config';
 import type { BusMessage, Publisher } from './types.js';
+
+// kafkajs is CommonJS: Node's ESM loader sees only its default export.
+const { Partitioners } = kafkajs;
 
 interface Waiting {
   readonly messages: readonly BusMessage[];
@@ -30,7 +33,12 @@ export class KafkaPublisher implements Publisher {
   private closed = false;
 
   constructor(kafka: Kafka, private readonly options: KafkaPublisherOptions, private readonly logger: Logger) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   pending(): number {

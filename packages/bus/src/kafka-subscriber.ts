@@ -5,6 +5,7 @@ import type { BatchHandler, Subscriber } from './types.js';
 export interface KafkaSubscriberOptions {
   readonly topic: string;
   readonly groupId: string;
+  readonly sessionTimeoutMs: number;
 }
 
 /**
@@ -21,8 +22,8 @@ export class KafkaSubscriber implements Subscriber {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.floor(options.sessionTimeoutMs / 10),
       maxBytesPerPartition: 16 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
       maxWaitTimeInMs: 250,

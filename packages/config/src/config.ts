@@ -30,6 +30,7 @@ export interface Config {
 export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  readonly sessionTimeoutMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -75,6 +76,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const kafka = brokers === undefined ? undefined : {
     brokers: brokers.split(',').map((b) => b.trim()).filter((b) => b !== ''),
     clientId: required('KAFKA_CLIENT_ID'),
+    sessionTimeoutMs: int('TOKUMEI_KAFKA_SESSION_TIMEOUT_MS', 6000, 300_000),
   };
   if (kafka === undefined && roles.size < ROLES.length) {
     // Without Kafka the bus lives inside one process, so a process running only some roles would never see the others.

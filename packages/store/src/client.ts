@@ -28,8 +28,17 @@ export async function createStoreClient(config: Pick<Config, 'clickhouseUrl' | '
   const dir = path.join(config.dataDir, 'clickhouse');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { createChdbConnection } = await import('chdb/connection');
+  const { drainPending } = await import('chdb');
   // chdb implements @clickhouse/client-common's Connection; @clickhouse/client bundles its own copy of those types.
   const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   const client = createClient({ connection });
-  return { kind: 'embedded', client, close: () => client.close() };
+  return {
+    kind: 'embedded',
+    client,
+    close: async () => {
+      await client.close();
+      // chDB's close returns before the engine lets go of the directory; wait, so the next open cannot race it.
+      await drainPending();
+    },
+  };
 }
