@@ -73,7 +73,7 @@ export async function waitUntil<T>(read: () => Promise<T>, check: (value: T) => 
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastError === undefined ? '' : `; last error: ${String(lastError)}`}`);
+  throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`}`);
 }
 
 /** Every row of every table in the current database as text: what a privacy check must search. */

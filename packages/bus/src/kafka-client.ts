@@ -19,9 +19,10 @@ export function createKafka(config: KafkaConfig, logger: Logger): KafkaClient {
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }: LogEntry) => {
       // kafkajs messages name brokers, topics and groups; record contents never reach its logger.
-      const { message, ...extra } = entry;
-      const error: unknown = extra.error;
+      const extra = entry as Record<string, unknown>;
+      const error = extra.error;
       const fields = { broker: extra.broker, error: error instanceof Error ? error.message : error };
+      const message = entry.message;
       if (level === logLevel.ERROR) log.error(fields, message);
       else if (level === logLevel.WARN) log.warn(fields, message);
       else log.debug(fields, message);

@@ -38,15 +38,16 @@ export class KafkaSubscriber implements Subscriber {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (!isRunning() || isStale()) return;
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (!payload.isRunning() || payload.isStale()) return;
         await handler({
           topic: batch.topic,
           partition: batch.partition,
           messages: batch.messages.map((m) => ({ offset: BigInt(m.offset), value: m.value ?? Buffer.alloc(0) })),
-          heartbeat,
+          heartbeat: () => payload.heartbeat(),
           commit: async (next) => {
-            resolveOffset(String(next - 1n));
+            payload.resolveOffset(String(next - 1n));
             await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
           },
         });

@@ -78,9 +78,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     clientId: required('KAFKA_CLIENT_ID'),
     sessionTimeoutMs: int('TOKUMEI_KAFKA_SESSION_TIMEOUT_MS', 6000, 300_000),
   };
-  if (kafka === undefined && roles.size < ROLES.length) {
-    // Without Kafka the bus lives inside one process, so a process running only some roles would never see the others.
-    throw new ConfigError('TOKUMEI_ROLES', 'running only some roles needs KAFKA_BROKERS (the in-process bus cannot reach other processes)');
+  if (kafka === undefined && roles.has('ingest') !== roles.has('worker')) {
+    // Without Kafka the bus lives inside one process: ingest and worker must share it (the api needs no bus).
+    throw new ConfigError('TOKUMEI_ROLES', 'running ingest and worker in separate processes needs KAFKA_BROKERS (the in-process bus cannot reach other processes)');
   }
 
   const trust = raw('TOKUMEI_TRUST_PROXY');

@@ -41,3 +41,9 @@ export const SETTINGS = [
 
 export type SettingName = (typeof SETTINGS)[number]['env'];
 export const SETTING_NAMES: ReadonlySet<string> = new Set(SETTINGS.map((s) => s.env));
+
+/** The README's configuration table; a test keeps the README in step with SETTINGS. */
+export function renderSettingsTable(): string {
+  const rows = SETTINGS.map((s: Setting) => `| \`${s.env}\` | ${s.default === undefined ? '(unset)' : `\`${s.default}\``} | ${s.doc} |`);
+  return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}

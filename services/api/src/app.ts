@@ -40,8 +40,8 @@ export async function buildApiApp(deps: ApiDeps) {
   const token = deps.config.apiToken;
   await app.register(async (api) => {
     if (token !== undefined) {
-      api.addHook('onRequest', async (request) => {
-        if (!tokenMatches(request.headers.authorization, token)) throw new TokumeiError('TKM_UNAUTHORIZED');
+      api.addHook('onRequest', (request, _reply, done) => {
+        done(tokenMatches(request.headers.authorization, token) ? undefined : new TokumeiError('TKM_UNAUTHORIZED'));
       });
     }
     await api.register(statsRoutes, { queries: new StatsQueries(deps.clickhouse), clock: deps.clock ?? Date.now });

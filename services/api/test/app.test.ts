@@ -1,0 +1,213 @@
+import { Writable } from 'node:stream';
+import { describe, it, expect, afterEach } from 'vitest';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createLogger, TokumeiError } from '@tokumei/config';
+import { buildApiApp, type ApiApp } from '@tokumei/api';
+import { Registry } from 'prom-client';
+
+const NOW = Date.parse('2026-03-10T12:34:56Z');
+const TOKEN = 'test-token-0123456789';
+
+interface QueryCall { query: string; query_params: Record<string, unknown> }
+
+/** Only what the API uses of a ClickHouse client: ping() and query() → { json() }. */
+function fakeClickHouse(rows: unknown[] = [], options: { up?: boolean; fail?: boolean } = {}) {
+  const calls: QueryCall[] = [];
+  const client = {
+    ping: () => Promise.resolve({ success: options.up ?? true }),
+    query: (params: QueryCall) => {
+      calls.push(params);
+      if (options.fail === true) return Promise.reject(new Error('connection refused'));
+      return Promise.resolve({ json: () => Promise.resolve(rows) });
+    },
+  };
+  return { client: client as unknown as ClickHouseClient, calls };
+}
+
+function captureLogs() {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  });
+  return { logger: createLogger({ level: 'trace', destination: stream }), text: () => chunks.join('') };
+}
+
+const apps: ApiApp[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+async function setup(options: { token?: string; host?: string; rows?: unknown[]; up?: boolean; fail?: boolean } = {}) {
+  const clickhouse = fakeClickHouse(options.rows, { up: options.up, fail: options.fail });
+  const logs = captureLogs();
+  const app = await buildApiApp({
+    config: { apiToken: options.token, host: options.host ?? '127.0.0.1' },
+    clickhouse: clickhouse.client, logger: logs.logger, registry: new Registry(), clock: () => NOW,
+  });
+  apps.push(app);
+  return { app, calls: clickhouse.calls, logs };
+}
+
+function get(app: ApiApp, url: string, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'GET', url, headers });
+}
+
+function errorCode(response: { json: () => unknown }): string | undefined {
+  return (response.json() as { error?: { code?: string } }).error?.code;
+}
+
+describe('bearer token', () => {
+  const url = '/api/stats/summary?site=example.com';
+
+  it.each([
+    ['no header', {}],
+    ['a wrong token', { authorization: 'Bearer wrong' }],
+    ['a longer token', { authorization: `Bearer ${TOKEN}x` }],
+    ['a prefix of the token', { authorization: `Bearer ${TOKEN.slice(0, -1)}` }],
+    ['no scheme', { authorization: TOKEN }],
+    ['another scheme', { authorization: `Basic ${TOKEN}` }],
+  ])('401 TKM_UNAUTHORIZED with %s, and ClickHouse is not asked', async (_name, headers) => {
+    const { app, calls } = await setup({ token: TOKEN });
+    const response = await get(app, url, headers);
+    expect(response.statusCode).toBe(401);
+    expect(errorCode(response)).toBe('TKM_UNAUTHORIZED');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('200 with the right token', async () => {
+    const { app } = await setup({ token: TOKEN, rows: [{ pageviews: '12', visitors: '5', sessions: 7 }] });
+    const response = await get(app, url, { authorization: `Bearer ${TOKEN}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      site: 'example.com', from: '2026-03-04T00:00:00.000Z', to: '2026-03-10T12:34:56.000Z', pageviews: 12, visitors: 5, sessions: 7,
+    });
+  });
+
+  it('guards the timeseries too', async () => {
+    const { app } = await setup({ token: TOKEN });
+    expect((await get(app, '/api/stats/timeseries?site=a')).statusCode).toBe(401);
+    expect((await get(app, '/api/stats/timeseries?site=a', { authorization: `Bearer ${TOKEN}` })).statusCode).toBe(200);
+  });
+
+  it('needs no token when none is configured (loopback only)', async () => {
+    const { app } = await setup();
+    expect((await get(app, url)).statusCode).toBe(200);
+  });
+
+  it('leaves health endpoints open', async () => {
+    const { app } = await setup({ token: TOKEN });
+    expect((await get(app, '/healthz')).statusCode).toBe(200);
+    expect((await get(app, '/readyz')).statusCode).toBe(200);
+  });
+
+  it('refuses to build on a non-loopback host without a token', async () => {
+    await expect(setup({ host: '0.0.0.0' })).rejects.toBeInstanceOf(TokumeiError);
+    await expect(setup({ host: '0.0.0.0', token: TOKEN })).resolves.toBeDefined();
+  });
+});
+
+describe('query validation', () => {
+  it.each([
+    ['bad interval', '/api/stats/timeseries?site=a&interval=week'],
+    ['missing site (timeseries)', '/api/stats/timeseries'],
+    ['missing site (summary)', '/api/stats/summary'],
+    ['empty site', '/api/stats/summary?site='],
+    ['bad from', '/api/stats/summary?site=a&from=yesterday'],
+    ['impossible date', '/api/stats/summary?site=a&from=2026-02-30'],
+    ['from after to', '/api/stats/summary?site=a&from=2026-03-05&to=2026-03-01'],
+  ])('%s → 400 TKM_INVALID_QUERY', async (_name, url) => {
+    const { app, calls } = await setup();
+    const response = await get(app, url);
+    expect(response.statusCode).toBe(400);
+    expect(errorCode(response)).toBe('TKM_INVALID_QUERY');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('names the missing parameter', async () => {
+    const { app } = await setup();
+    const response = await get(app, '/api/stats/summary');
+    expect(response.json<{ error: { message: string } }>().error.message).toContain('site');
+  });
+});
+
+describe('stats queries', () => {
+  it('passes values as query parameters, never in the SQL text', async () => {
+    const site = "x' OR 1=1 --";
+    const { app, calls } = await setup();
+    const response = await get(app, `/api/stats/summary?site=${encodeURIComponent(site)}&from=2026-03-01&to=2026-03-02`);
+    expect(response.statusCode).toBe(200);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.query).not.toContain(site);
+    expect(calls[0]?.query).not.toMatch(/\bevents\b/); // aggregates only
+    expect(calls[0]?.query_params).toEqual({ site, from: '2026-03-01 00:00:00', to: '2026-03-03 00:00:00' });
+  });
+
+  it('answers zeros when ClickHouse has no row', async () => {
+    const { app } = await setup({ rows: [] });
+    expect((await get(app, '/api/stats/summary?site=a')).json()).toMatchObject({ pageviews: 0, visitors: 0, sessions: 0 });
+  });
+
+  it('maps timeseries rows to ISO times and numbers, day interval by default', async () => {
+    const rows = [
+      { t: '2026-03-09 00:00:00', pageviews: '3', visitors: '2', sessions: '1' },
+      { t: '2026-03-10 00:00:00', pageviews: 0, visitors: 0, sessions: 0 },
+    ];
+    const { app, calls } = await setup({ rows });
+    const response = await get(app, '/api/stats/timeseries?site=a&from=2026-03-09&to=2026-03-10');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      site: 'a', from: '2026-03-09T00:00:00.000Z', to: '2026-03-11T00:00:00.000Z', interval: 'day',
+      series: [
+        { time: '2026-03-09T00:00:00Z', pageviews: 3, visitors: 2, sessions: 1 },
+        { time: '2026-03-10T00:00:00Z', pageviews: 0, visitors: 0, sessions: 0 },
+      ],
+    });
+    expect(calls[0]?.query).toContain('toStartOfDay');
+  });
+
+  it('buckets by hour when asked', async () => {
+    const { app, calls } = await setup();
+    const response = await get(app, '/api/stats/timeseries?site=a&interval=hour');
+    expect(response.statusCode).toBe(200);
+    expect(response.json<{ interval: string }>().interval).toBe('hour');
+    expect(calls[0]?.query).toContain('INTERVAL 1 HOUR');
+  });
+
+  it('turns a ClickHouse failure into a JSON error without leaking its message', async () => {
+    const { app, logs } = await setup({ fail: true });
+    const response = await get(app, '/api/stats/summary?site=a');
+    expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    expect(errorCode(response)).toMatch(/^TKM_/);
+    expect(response.body).not.toContain('connection refused');
+    expect(logs.text()).toContain('connection refused'); // but it is logged for operators
+  });
+});
+
+describe('health', () => {
+  it('/readyz follows the ClickHouse ping', async () => {
+    const up = await setup({ up: true });
+    expect((await get(up.app, '/readyz')).json()).toEqual({ status: 'ready', checks: { clickhouse: true } });
+    const down = await setup({ up: false });
+    const response = await get(down.app, '/readyz');
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ status: 'unavailable', checks: { clickhouse: false } });
+  });
+
+  it('/metrics answers Prometheus text', async () => {
+    const { app } = await setup();
+    await get(app, '/healthz');
+    const response = await get(app, '/metrics');
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('tokumei_http_request_seconds');
+  });
+
+  it('unknown routes → 404 TKM_NOT_FOUND', async () => {
+    const { app } = await setup();
+    const response = await get(app, '/api/stats/nope?site=a');
+    expect(response.statusCode).toBe(404);
+    expect(errorCode(response)).toBe('TKM_NOT_FOUND');
+  });
+});
