@@ -100,6 +100,8 @@ export class MemoryBus implements Bus {
       };
       try {
         await handler(batch);
+        // A handler may hold messages back without committing: let timers and I/O run before delivering again.
+        await new Promise((resolve) => setImmediate(resolve));
       } catch {
         // The handler reports its own failure. Redeliver after a pause, as Kafka would, unless we are stopping:
         // then what is left cannot be stored and waiting would only hang the shutdown.

@@ -49,7 +49,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   const int = (name: SettingName, min: number, max: number): number => {
     const text = required(name);
-    const value = Number(text);
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
       throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${text}"`);
     }

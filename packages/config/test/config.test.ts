@@ -85,12 +85,19 @@ describe('loadConfig roles', () => {
     expect([...config.roles].sort()).toEqual(['api', 'ingest', 'worker']);
   });
 
-  it.each(['ingest', 'worker', 'api', 'ingest,worker', 'worker,api'])(
-    'refuses the subset "%s" without KAFKA_BROKERS', (roles) => {
+  // Without Kafka the bus is in-process: ingest and worker must share a process; the api needs no bus.
+  it.each(['ingest', 'worker', 'ingest,api', 'worker,api'])(
+    'refuses "%s" without KAFKA_BROKERS (ingest and worker apart)', (roles) => {
       const error = configError({ TOKUMEI_ROLES: roles });
       expect(error.setting).toBe('TOKUMEI_ROLES');
       expect(error.message).toContain('KAFKA_BROKERS');
     });
+
+  it.each(['api', 'ingest,worker'])('accepts "%s" without KAFKA_BROKERS', (roles) => {
+    const config = loadConfig({ TOKUMEI_ROLES: roles });
+    expect([...config.roles].sort().join(',')).toBe(roles);
+    expect(config.kafka).toBeUndefined();
+  });
 
   it('accepts a subset of roles with KAFKA_BROKERS', () => {
     const config = loadConfig({ TOKUMEI_ROLES: 'worker', KAFKA_BROKERS: 'kafka:9092' });
@@ -102,7 +109,8 @@ describe('loadConfig roles', () => {
 describe('loadConfig KAFKA_BROKERS', () => {
   it('splits, trims and drops empty entries', () => {
     const config = loadConfig({ KAFKA_BROKERS: ' a:9092, b:9093 ,,c:9094,' });
-    expect(config.kafka).toEqual({ brokers: ['a:9092', 'b:9093', 'c:9094'], clientId: 'tokumei' });
+    expect(config.kafka?.brokers).toEqual(['a:9092', 'b:9093', 'c:9094']);
+    expect(config.kafka?.clientId).toBe('tokumei');
   });
 
   it('uses KAFKA_CLIENT_ID when given', () => {

@@ -42,13 +42,15 @@ FROM events
 WHERE event = 'pageview'
 GROUP BY site, hour, path;
 
--- Offset ranges the worker is about to insert, written before the rows. After a crash the worker cuts a redelivered
--- batch at the same boundaries, so the repeated insert carries the same deduplication token and is dropped.
+-- Offset ranges the worker inserts: recorded before the rows (done = 0) and again once ClickHouse acknowledged them
+-- (done = 1). After a crash the worker skips what is done and cuts a pending range exactly as before, so a repeated
+-- insert carries the same deduplication token and is dropped.
 CREATE TABLE IF NOT EXISTS ingest_ranges (
     topic LowCardinality(String),
     partition UInt32,
     first_offset UInt64,
     last_offset UInt64,
+    done UInt8,
     created DateTime('UTC') DEFAULT now()
 ) ENGINE = MergeTree
 ORDER BY (topic, partition, first_offset)

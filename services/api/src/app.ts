@@ -24,7 +24,8 @@ export function assertSafeBinding(config: Pick<Config, 'apiToken' | 'host'>): vo
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') === true ? header.slice(7) : '');
+  // The auth scheme is case-insensitive (RFC 9110); the token is not.
+  const given = Buffer.from(header !== undefined && /^bearer /i.test(header) ? header.slice(7).trim() : '');
   const wanted = Buffer.from(token);
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

@@ -21,7 +21,9 @@ function parse(name: string, value: string, endOfDay: boolean): Date {
     }
   } else if (DATETIME.test(value)) {
     const date = new Date(/Z|[+-]\d{2}:\d{2}$/.test(value) ? value : `${value}Z`);
-    if (!Number.isNaN(date.getTime())) return date;
+    // JavaScript rolls 2026-02-30 over to March; a date that does not exist is an error, as for plain dates.
+    const day = new Date(`${value.slice(0, 10)}T00:00:00Z`);
+    if (!Number.isNaN(date.getTime()) && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(value.slice(0, 10))) return date;
   }
   throw new TokumeiError('TKM_INVALID_QUERY', `${name} must be an ISO date (YYYY-MM-DD) or datetime in UTC`);
 }
@@ -29,7 +31,8 @@ function parse(name: string, value: string, endOfDay: boolean): Date {
 /** Default: the last 7 days up to now. Dates are UTC days; `to` as a date includes that whole day. */
 export function parseRange(query: { from?: string; to?: string }, now: number): TimeRange {
   const to = query.to === undefined ? new Date(now) : parse('to', query.to, true);
-  const from = query.from === undefined ? new Date(Math.floor(to.getTime() / DAY) * DAY - 6 * DAY) : parse('from', query.from, false);
+  // Seven whole days ending with the day that holds the last instant before `to`.
+  const from = query.from === undefined ? new Date(Math.floor((to.getTime() - 1) / DAY) * DAY - 6 * DAY) : parse('from', query.from, false);
   if (from.getTime() >= to.getTime()) throw new TokumeiError('TKM_INVALID_QUERY', 'from must be before to');
   if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY) throw new TokumeiError('TKM_INVALID_QUERY', `the range may span at most ${MAX_RANGE_DAYS} days`);
   return { from, to };

@@ -8,19 +8,20 @@ export class ClickHouseSink {
 
   async recordedRanges(topic: string, partition: number, from: bigint): Promise<OffsetRange[]> {
     const result = await this.client.query({
-      query: `SELECT toString(first_offset) AS first, toString(last_offset) AS last FROM ingest_ranges
+      query: `SELECT toString(first_offset) AS first, toString(last_offset) AS last, max(done) AS done FROM ingest_ranges
               WHERE topic = {topic:String} AND partition = {partition:UInt32} AND last_offset >= {from:UInt64}
-              ORDER BY first_offset`,
+              GROUP BY first_offset, last_offset ORDER BY first_offset`,
       query_params: { topic, partition, from: from.toString() },
       format: 'JSONEachRow',
     });
-    return (await result.json<{ first: string; last: string }>()).map((r) => ({ first: BigInt(r.first), last: BigInt(r.last) }));
+    return (await result.json<{ first: string; last: string; done: number }>())
+      .map((r) => ({ first: BigInt(r.first), last: BigInt(r.last), done: Number(r.done) === 1 }));
   }
 
-  async recordRange(topic: string, partition: number, range: OffsetRange): Promise<void> {
+  async recordRange(topic: string, partition: number, range: Pick<OffsetRange, 'first' | 'last'>, done: boolean): Promise<void> {
     await this.client.insert({
       table: 'ingest_ranges',
-      values: [{ topic, partition, first_offset: range.first.toString(), last_offset: range.last.toString() }],
+      values: [{ topic, partition, first_offset: range.first.toString(), last_offset: range.last.toString(), done: done ? 1 : 0 }],
       format: 'JSONEachRow',
     });
   }

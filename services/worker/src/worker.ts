@@ -1,4 +1,4 @@
-import type { PartitionBatch, Subscriber } from '@tokumei/bus';
+import type { ConsumedMessage, PartitionBatch, Subscriber } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
 import { pseudonymize, type EventRow, type SaltStore } from '@tokumei/privacy';
 import { decodeRawRecord } from '@tokumei/schema';
@@ -24,6 +24,8 @@ export class Worker {
   private readonly log: Logger;
   /** Per partition, the offset the next batch should start at if nothing was redelivered. */
   private readonly expected = new Map<string, bigint>();
+  /** Per partition, the start of a pending range that the last batch held only part of. */
+  private readonly held = new Map<string, readonly ConsumedMessage[]>();
 
   constructor(private readonly deps: WorkerDeps) {
     this.log = deps.logger.child({ module: 'worker' });
@@ -38,28 +40,46 @@ export class Worker {
   }
 
   async handle(batch: PartitionBatch): Promise<void> {
-    const first = batch.messages[0];
-    if (first === undefined) return;
     const key = `${batch.topic}:${batch.partition}`;
+    const messages = this.withHeld(key, batch.messages);
+    const first = messages[0];
+    if (first === undefined) return;
     // Ranges are looked up only when a batch does not continue where the last one ended: at start, after a
     // rebalance or after a redelivery. In steady state the worker never reads from ClickHouse.
     const recorded = this.expected.get(key) === first.offset
       ? []
       : await this.deps.sink.recordedRanges(batch.topic, batch.partition, first.offset);
-    for (const chunk of cutChunks(batch.messages, recorded, this.deps.config.batchSize)) {
-      await this.store(batch, chunk);
-      await batch.commit(chunk.last + 1n);
-      this.expected.set(key, chunk.last + 1n);
-      await batch.heartbeat();
+    try {
+      for (const chunk of cutChunks(messages, recorded, this.deps.config.batchSize)) {
+        if (chunk.partial) {
+          // Only the whole range can be retried under its token: keep this part, uncommitted, for the next batch.
+          this.held.set(key, chunk.messages);
+          this.expected.delete(key);
+          return;
+        }
+        if (chunk.action !== 'skip') await this.store(batch, chunk);
+        await batch.commit(chunk.last + 1n);
+        this.expected.set(key, chunk.last + 1n);
+        await batch.heartbeat();
+      }
+    } catch (error) {
+      // The batch comes again; whatever this attempt left in ClickHouse must be looked up, not assumed.
+      this.expected.delete(key);
+      throw error;
     }
+  }
+
+  /** Prepends held messages when the batch continues right after them (otherwise the batch repeats them itself). */
+  private withHeld(key: string, messages: readonly ConsumedMessage[]): readonly ConsumedMessage[] {
+    const held = this.held.get(key);
+    this.held.delete(key);
+    const lastHeld = held?.[held.length - 1]?.offset;
+    return held !== undefined && lastHeld !== undefined && messages[0]?.offset === lastHeld + 1n ? [...held, ...messages] : messages;
   }
 
   private async store(batch: PartitionBatch, chunk: Chunk): Promise<void> {
     const started = performance.now();
-    if (chunk.partial) {
-      this.log.warn({ partition: batch.partition, first: String(chunk.first) }, 'redelivered batch holds only part of a recorded range');
-    }
-    if (!chunk.recorded) await this.deps.sink.recordRange(batch.topic, batch.partition, chunk);
+    if (chunk.action === 'new') await this.deps.sink.recordRange(batch.topic, batch.partition, chunk, false);
     const rows: EventRow[] = [];
     for (const message of chunk.messages) {
       const decoded = decodeRawRecord(message.value);
@@ -74,6 +94,8 @@ export class Worker {
       this.deps.metrics.records.inc({ result: result.kind === 'drop' ? `drop_${result.reason}` : result.kind });
     }
     await this.deps.sink.insertEvents(rows, dedupToken(batch.topic, batch.partition, chunk, 'events'));
+    // Marks the range stored, so a later redelivery skips its messages however the fetch cuts them.
+    await this.deps.sink.recordRange(batch.topic, batch.partition, chunk, true);
     this.deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
     this.deps.metrics.rows.inc(rows.length);
   }

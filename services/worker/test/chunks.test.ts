@@ -9,13 +9,18 @@ function offsets(first: number, last: number): ConsumedMessage[] {
   return out;
 }
 
+/** A pending range: recorded before its insert, not yet acknowledged. */
 function range(first: number, last: number): OffsetRange {
-  return { first: BigInt(first), last: BigInt(last) };
+  return { first: BigInt(first), last: BigInt(last), done: false };
 }
 
-/** A compact view of chunks: [first, last, recorded, partial, message count]. */
+function doneRange(first: number, last: number): OffsetRange {
+  return { first: BigInt(first), last: BigInt(last), done: true };
+}
+
+/** A compact view of chunks: [first, last, recorded (not new), partial, message count]. */
 function shape(chunks: readonly Chunk[]): [number, number, boolean, boolean, number][] {
-  return chunks.map((c) => [Number(c.first), Number(c.last), c.recorded, c.partial, c.messages.length]);
+  return chunks.map((c) => [Number(c.first), Number(c.last), c.action !== 'new', c.partial, c.messages.length]);
 }
 
 describe('cutChunks without recorded ranges', () => {
@@ -77,6 +82,23 @@ describe('cutChunks with recorded ranges', () => {
   it('respects offset gaps inside a recorded range', () => {
     const messages = [...offsets(0, 1), ...offsets(4, 6)]; // 2 and 3 missing (compacted / control records)
     expect(shape(cutChunks(messages, [range(0, 4)], 100))).toEqual([[0, 4, true, false, 3], [5, 6, false, false, 2]]);
+  });
+});
+
+describe('cutChunks with done ranges', () => {
+  it('skips every message inside a done range, however the batch starts', () => {
+    const chunks = cutChunks(offsets(3, 12), [doneRange(0, 7)], 100);
+    expect(chunks.map((c) => [Number(c.first), Number(c.last), c.action])).toEqual([[3, 7, 'skip'], [8, 12, 'new']]);
+  });
+
+  it('retries a pending range with its own boundaries and skips a done one', () => {
+    const chunks = cutChunks(offsets(0, 9), [doneRange(0, 3), range(4, 6)], 100);
+    expect(chunks.map((c) => [Number(c.first), Number(c.last), c.action])).toEqual([[0, 3, 'skip'], [4, 6, 'retry'], [7, 9, 'new']]);
+  });
+
+  it('does not treat a batch starting inside a pending range as that range', () => {
+    const chunks = cutChunks(offsets(5, 9), [range(0, 7)], 100);
+    expect(chunks.map((c) => [Number(c.first), Number(c.last), c.action])).toEqual([[5, 9, 'new']]);
   });
 });
 

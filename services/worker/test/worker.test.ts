@@ -22,7 +22,7 @@ function record(i: number, overrides: Partial<RawRecord> = {}): RawRecord {
 
 type SinkEvent =
   | { kind: 'lookup'; from: bigint }
-  | { kind: 'range'; first: bigint; last: bigint }
+  | { kind: 'range'; first: bigint; last: bigint; done: boolean }
   | { kind: 'insert'; token: string; paths: string[] }
   | { kind: 'insert-failed'; token: string }
   | { kind: 'commit'; next: bigint };
@@ -40,9 +40,12 @@ class FakeSink {
     return Promise.resolve(this.ranges.filter((r) => r.last >= from));
   }
 
-  recordRange(_topic: string, _partition: number, range: OffsetRange): Promise<void> {
-    this.events.push({ kind: 'range', first: range.first, last: range.last });
-    this.ranges.push({ first: range.first, last: range.last });
+  recordRange(_topic: string, _partition: number, range: Pick<OffsetRange, 'first' | 'last'>, done: boolean): Promise<void> {
+    this.events.push({ kind: 'range', first: range.first, last: range.last, done });
+    const known = this.ranges.findIndex((r) => r.first === range.first && r.last === range.last);
+    const entry = { first: range.first, last: range.last, done: done || (this.ranges[known]?.done ?? false) };
+    if (known === -1) this.ranges.push(entry);
+    else this.ranges[known] = entry;
     return Promise.resolve();
   }
 
@@ -131,9 +134,12 @@ describe('Worker over the in-process bus', () => {
 
     const timeline = sink.events.filter((e) => e.kind !== 'lookup');
     expect(timeline).toEqual([
-      { kind: 'range', first: 0n, last: 1n }, { kind: 'insert', token: 'raw:0:0-1:events', paths: ['/p0', '/p1'] }, { kind: 'commit', next: 2n },
-      { kind: 'range', first: 2n, last: 3n }, { kind: 'insert', token: 'raw:0:2-3:events', paths: ['/p2', '/p3'] }, { kind: 'commit', next: 4n },
-      { kind: 'range', first: 4n, last: 4n }, { kind: 'insert', token: 'raw:0:4-4:events', paths: ['/p4'] }, { kind: 'commit', next: 5n },
+      { kind: 'range', first: 0n, last: 1n, done: false }, { kind: 'insert', token: 'raw:0:0-1:events', paths: ['/p0', '/p1'] },
+      { kind: 'range', first: 0n, last: 1n, done: true }, { kind: 'commit', next: 2n },
+      { kind: 'range', first: 2n, last: 3n, done: false }, { kind: 'insert', token: 'raw:0:2-3:events', paths: ['/p2', '/p3'] },
+      { kind: 'range', first: 2n, last: 3n, done: true }, { kind: 'commit', next: 4n },
+      { kind: 'range', first: 4n, last: 4n, done: false }, { kind: 'insert', token: 'raw:0:4-4:events', paths: ['/p4'] },
+      { kind: 'range', first: 4n, last: 4n, done: true }, { kind: 'commit', next: 5n },
     ]);
     expect(bus.publisher().pending()).toBe(0);
   });
@@ -203,9 +209,10 @@ describe('Worker over the in-process bus', () => {
     expect(sink.events.slice(failedAt + 1)).toEqual([
       { kind: 'lookup', from: 0n },
       { kind: 'insert', token: 'raw:0:0-1:events', paths: ['/p0', '/p1'] },
+      { kind: 'range', first: 0n, last: 1n, done: true },
       { kind: 'commit', next: 2n },
     ]);
-    expect(sink.ranges).toEqual([{ first: 0n, last: 1n }]);
+    expect(sink.ranges).toEqual([{ first: 0n, last: 1n, done: true }]);
     expect(bus.publisher().pending()).toBe(0);
   });
 });
@@ -223,13 +230,15 @@ describe('Worker.handle with redelivered batches', () => {
 
   it('re-cuts a recorded range after a restart and does not record it twice', async () => {
     const { sink, worker } = direct(10);
-    sink.ranges.push({ first: 0n, last: 2n });
+    sink.ranges.push({ first: 0n, last: 2n, done: false });
     await worker.handle(batch(sink, 0, [record(0), record(1), record(2), record(3), record(4)]));
     expect(sink.events).toEqual([
       { kind: 'lookup', from: 0n },
-      { kind: 'insert', token: 'raw:0:0-2:events', paths: ['/p0', '/p1', '/p2'] }, { kind: 'commit', next: 3n },
-      { kind: 'range', first: 3n, last: 4n },
-      { kind: 'insert', token: 'raw:0:3-4:events', paths: ['/p3', '/p4'] }, { kind: 'commit', next: 5n },
+      { kind: 'insert', token: 'raw:0:0-2:events', paths: ['/p0', '/p1', '/p2'] },
+      { kind: 'range', first: 0n, last: 2n, done: true }, { kind: 'commit', next: 3n },
+      { kind: 'range', first: 3n, last: 4n, done: false },
+      { kind: 'insert', token: 'raw:0:3-4:events', paths: ['/p3', '/p4'] },
+      { kind: 'range', first: 3n, last: 4n, done: true }, { kind: 'commit', next: 5n },
     ]);
   });
 
@@ -240,10 +249,9 @@ describe('Worker.handle with redelivered batches', () => {
     expect(sink.events.some((e) => e.kind === 'commit')).toBe(false);
   });
 
-  // BUG (worker.ts:46-48): after a failed batch the `expected` offset is still the failed batch's first offset, so
-  // its redelivery skips the range lookup, is cut afresh (here together with messages published since) and gets a
-  // new token. If the failed insert had in fact landed, its rows are stored twice. Flip to `it` once fixed.
-  it.fails('looks recorded ranges up again after a failed batch in steady state', async () => {
+  // After a failed batch whose insert in fact landed, the redelivery (now with more messages) must look the ranges up
+  // again and retry the same range under the same token.
+  it('looks recorded ranges up again after a failed batch in steady state', async () => {
     const { sink, worker } = direct(10);
     await worker.handle(batch(sink, 0, [record(0), record(1)]));
     sink.failures = [{ landed: true }]; // stored by ClickHouse, but the client saw a timeout
@@ -252,10 +260,9 @@ describe('Worker.handle with redelivered batches', () => {
     expect(sink.rows.map((r) => r.path)).toEqual(['/p0', '/p1', '/p2', '/p3', '/p4', '/p5']);
   });
 
-  // DOUBTFUL (chunks.ts:47 + worker.ts:51): a redelivered batch holding only part of a recorded range inserts that
-  // part under a shorter token (0-2 instead of 0-4) and commits mid-range; the next batch then continues without a
-  // lookup and gets yet another token. If the original insert had landed, the whole range is stored twice.
-  it.fails('stores a recorded range once even when its redelivery arrives in smaller batches', async () => {
+  // A redelivered batch holding only part of a pending range is held back until the rest arrives, then the whole
+  // range is retried under its original token.
+  it('stores a recorded range once even when its redelivery arrives in smaller batches', async () => {
     const { sink, worker } = direct(10);
     sink.failures = [{ landed: true }];
     const all = [record(0), record(1), record(2), record(3), record(4)];

@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import { isIP } from 'node:net';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Publisher } from '@tokumei/bus';
 import { TokumeiError } from '@tokumei/config';
@@ -20,6 +21,15 @@ function parseJson(_request: unknown, body: string, done: (error: Error | null, 
   }
 }
 
+/**
+ * The client address: X-Forwarded-For's client when the peer is a trusted proxy (fastify's trustProxy), else the
+ * socket. A forwarded value that is not an IP address is ignored rather than published for the worker to refuse.
+ */
+function clientIp(request: FastifyRequest): string {
+  if (isIP(request.ip) !== 0) return request.ip;
+  return request.socket.remoteAddress ?? '';
+}
+
 export const collectRoutes: FastifyPluginAsync<CollectOptions> = (fastify, options) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const clock = options.clock ?? Date.now;
@@ -39,8 +49,7 @@ export const collectRoutes: FastifyPluginAsync<CollectOptions> = (fastify, optio
       event: beacon.event ?? DEFAULT_EVENT,
       w: beacon.w,
       lang: beacon.lang,
-      // request.ip is the socket address, or X-Forwarded-For's client when the peer is a trusted proxy.
-      ip: request.ip,
+      ip: clientIp(request),
       ua: (request.headers['user-agent'] ?? '').slice(0, 1024),
       dnt: request.headers.dnt === '1',
       gpc: request.headers['sec-gpc'] === '1',
