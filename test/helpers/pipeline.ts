@@ -32,11 +32,14 @@ export interface BeaconInput {
   event?: string;
 }
 
+/** A real browser's user agent: anything less (Node's own `node`, say) is counted as a bot and not stored. */
+export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 /** Sends one beacon as a browser would (text/plain, like sendBeacon) and returns the status. */
 export async function postBeacon(ingestUrl: string, beacon: BeaconInput, headers: Record<string, string> = {}): Promise<number> {
   const response = await fetch(`${ingestUrl}/collect`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+    headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': BROWSER_UA, ...headers },
     body: JSON.stringify(beacon),
   });
   await response.arrayBuffer();
@@ -93,7 +96,7 @@ export async function dumpAllTables(client: ClickHouseClient): Promise<string> {
 /** Identifiers the tests send, from documentation ranges, to search for afterwards. */
 export const SECRETS = {
   ips: ['203.0.113.7', '198.51.100.23', '2001:db8::1'],
-  ua: 'Mozilla/5.0 (X11; Linux x86_64) TokumeiTest/9.9 Canary',
+  ua: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 TokumeiTest/9.9',
   sid: 'sid-canary-7f3a9c',
   email: 'jane.doe@example.com',
 } as const;

@@ -44,8 +44,9 @@ describe('embedded mode: in-process bus and chDB', () => {
 
     const dump = await dumpAllTables(tokumei.store?.client ?? expect.fail('no store'));
     expect(dump).toContain('/welcome');
-    expect(dump).toContain('www.example.org');
-    for (const secret of [...SECRETS.ips, '192.0.2.44', SECRETS.ua, 'TokumeiTest', SECRETS.sid, SECRETS.email, 'jane.doe', 'private', 'utm_source', 'section']) {
+    expect(dump).toContain('utm_source=news');
+    expect(dump).toContain('\texample.org\t');
+    for (const secret of [...SECRETS.ips, '192.0.2.44', SECRETS.ua, 'TokumeiTest', SECRETS.sid, SECRETS.email, 'jane.doe', 'private', 'email=', 'section', 'www.example.org']) {
       expect(dump, `stored data contains ${secret}`).not.toContain(secret);
     }
   });

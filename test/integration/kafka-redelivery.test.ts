@@ -1,19 +1,19 @@
 import { describe, expect, inject, it } from 'vitest';
 import { KafkaBus, type PartitionBatch, type Subscriber } from '@tokumei/bus';
 import { createLogger } from '@tokumei/config';
-import { MemorySaltStore } from '@tokumei/privacy';
+import { MemorySaltStore, Pseudonymizer } from '@tokumei/privacy';
 import { RAW_RECORD_VERSION, encodeRawRecord, partitionKey, type RawRecord } from '@tokumei/schema';
 import { createStoreClient, migrate } from '@tokumei/store';
 import { ClickHouseSink, Worker, createWorkerMetrics } from '@tokumei/worker';
 import { Registry } from 'prom-client';
-import { testConfig, uniqueName, waitUntil } from '../helpers/pipeline.js';
+import { BROWSER_UA, testConfig, uniqueName, waitUntil } from '../helpers/pipeline.js';
 
 const logger = createLogger({ level: 'warn' });
 
 function record(i: number): RawRecord {
   return {
     v: RAW_RECORD_VERSION, src: 'beacon', ts: Date.now(), site: 'redelivery.example.com', url: `https://redelivery.example.com/p/${i}`,
-    sid: `s-${i % 3}`, event: 'pageview', ip: '192.0.2.10', ua: 'Mozilla/5.0 test', dnt: false, gpc: false,
+    sid: `s-${i % 3}`, event: 'pageview', ip: '192.0.2.10', ua: BROWSER_UA, dnt: false, gpc: false,
   };
 }
 
@@ -54,7 +54,7 @@ describe('worker over real Kafka and chDB', () => {
         query: "SELECT sum(pageviews) AS c FROM agg_pages_hourly WHERE site = 'redelivery.example.com'", format: 'JSONEachRow',
       })).json<{ c: string }>())[0]?.c);
       const workerWith = (subscriber: Subscriber) => new Worker({
-        config, subscriber, sink: new ClickHouseSink(store.client), salts: new MemorySaltStore(), logger,
+        config, subscriber, sink: new ClickHouseSink(store.client), pseudonymizer: new Pseudonymizer(new MemorySaltStore(), config), logger,
         metrics: createWorkerMetrics(new Registry()),
       });
 

@@ -2,8 +2,10 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Config, KafkaConfig, Logger } from '@tokumei/config';
 import { createKafka } from './kafka-client.js';
 import { KafkaPublisher } from './kafka-publisher.js';
+import { KafkaRegister } from './kafka-register.js';
 import { KafkaSubscriber } from './kafka-subscriber.js';
 import { ensureRawTopic, topicRetentionMs } from './kafka-topics.js';
+import type { SharedRegister, SharedRegisterOptions } from './shared-register.js';
 import type { Bus, Publisher, Subscriber } from './types.js';
 
 type KafkaBusConfig = Pick<Config, 'rawTopic' | 'rawPartitions' | 'rawRetentionMs' | 'busMaxPending' | 'consumerGroup'>;
@@ -42,6 +44,15 @@ export class KafkaBus implements Bus {
     }, this.log);
     this.closers.push(() => subscriber.stop());
     return subscriber;
+  }
+
+  /** A register shared by every process on this Kafka (the embedded mode keeps its register in a file instead). */
+  sharedRegister(options: SharedRegisterOptions): SharedRegister {
+    const register = new KafkaRegister(this.kafka, {
+      ...options, clientId: this.kafkaConfig.clientId, sessionTimeoutMs: this.kafkaConfig.sessionTimeoutMs,
+    }, this.log);
+    this.closers.push(() => register.close());
+    return register;
   }
 
   async ready(): Promise<boolean> {

@@ -4,54 +4,106 @@ import type { Logger } from '@tokumei/config';
 // kafkajs is CommonJS: Node's ESM loader sees only its default export.
 const { ConfigResourceTypes } = kafkajs;
 
+export interface TopicConfigEntry {
+  readonly name: string;
+  readonly value: string;
+}
+
 export interface RawTopicSpec {
   readonly topic: string;
   readonly partitions: number;
   readonly retentionMs: number;
 }
 
+/** A topic whose settings are a privacy promise: created with them, and put back when they drifted. */
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly config: readonly TopicConfigEntry[];
+  /** Names the topic in log lines ("raw", "shared register"). */
+  readonly purpose: string;
+}
+
+const HOUR_MS = 3_600_000;
+
 /**
  * Raw records hold IPs and user agents, so how long Kafka keeps them is a privacy promise: Tokumei creates the topic
  * with its retention and puts the retention back if someone changed it. Segments roll at most hourly, because Kafka
  * deletes whole segments only: a segment that never closes would never be deleted.
  */
-export function rawTopicConfig(spec: RawTopicSpec): { name: string; value: string }[] {
+export function rawTopicConfig(spec: RawTopicSpec): TopicConfigEntry[] {
   return [
     { name: 'retention.ms', value: String(spec.retentionMs) },
-    { name: 'segment.ms', value: String(Math.min(spec.retentionMs, 3_600_000)) },
+    { name: 'segment.ms', value: String(Math.min(spec.retentionMs, HOUR_MS)) },
     { name: 'cleanup.policy', value: 'delete' },
   ];
 }
 
-export async function ensureRawTopic(admin: Admin, spec: RawTopicSpec, logger: Logger): Promise<void> {
-  const wanted = rawTopicConfig(spec);
+/**
+ * The shared register holds secrets (salts). Compaction removes a value soon after its tombstone; `delete` next to it
+ * bounds every record's life by retention.ms even if the cleaner never runs. Segments roll at most hourly so both can
+ * act (neither touches the segment being written, except retention once all of it expired). Tombstones go after a
+ * minute, and the cleaner starts as soon as anything is dirty. LogAppendTime: retention counts from when the broker
+ * stored the record, so a producer with a wrong clock cannot stretch it.
+ */
+export function registerTopicConfig(retentionMs: number): TopicConfigEntry[] {
+  return [
+    { name: 'cleanup.policy', value: 'compact,delete' },
+    { name: 'retention.ms', value: String(retentionMs) },
+    { name: 'segment.ms', value: String(Math.min(retentionMs, HOUR_MS)) },
+    { name: 'delete.retention.ms', value: '60000' },
+    { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+    { name: 'min.compaction.lag.ms', value: '0' },
+    { name: 'message.timestamp.type', value: 'LogAppendTime' },
+  ];
+}
+
+/** List values ("compact,delete") mean the same in any order. */
+function sameValue(actual: string | undefined, wanted: string): boolean {
+  const norm = (v: string) => v.split(',').map((p) => p.trim()).sort().join(',');
+  return actual !== undefined && norm(actual) === norm(wanted);
+}
+
+export async function ensureTopic(admin: Admin, spec: TopicSpec, logger: Logger): Promise<void> {
+  const wanted = [...spec.config];
   const existing = await admin.listTopics();
   if (!existing.includes(spec.topic)) {
-    await admin.createTopics({
+    const created = await admin.createTopics({
       waitForLeaders: true,
       topics: [{ topic: spec.topic, numPartitions: spec.partitions, configEntries: wanted }],
     });
-    logger.info({ topic: spec.topic, partitions: spec.partitions, retentionMs: spec.retentionMs }, 'created raw topic');
-    return;
+    const settings = Object.fromEntries(wanted.map((w) => [w.name, w.value]));
+    if (created) {
+      logger.info({ topic: spec.topic, partitions: spec.partitions, settings }, `created ${spec.purpose} topic`);
+      return;
+    }
+    // Another process created it in between: check its settings like any existing topic's.
   }
+  const entries = await describeTopicConfig(admin, spec.topic, wanted.map((w) => w.name));
+  const drifted = wanted.filter((w) => !sameValue(entries.get(w.name), w.value));
+  if (drifted.length > 0) {
+    // alterConfigs replaces the topic's whole override set, so it gets every wanted entry, not only the drifted ones.
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configEntries: wanted }] });
+    logger.warn({ topic: spec.topic, corrected: drifted.map((d) => d.name) }, `${spec.purpose} topic settings differed from the configuration; corrected`);
+  }
+}
+
+export function ensureRawTopic(admin: Admin, spec: RawTopicSpec, logger: Logger): Promise<void> {
+  return ensureTopic(admin, { topic: spec.topic, partitions: spec.partitions, config: rawTopicConfig(spec), purpose: 'raw' }, logger);
+}
+
+/** Settings of a topic as Kafka reports them (name → value). */
+export async function describeTopicConfig(admin: Admin, topic: string, names: readonly string[]): Promise<Map<string, string>> {
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: wanted.map((w) => w.name) }],
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: [...names] }],
   });
   const entries = described.resources[0]?.configEntries ?? [];
-  const drifted = wanted.filter((w) => entries.find((e) => e.configName === w.name)?.configValue !== w.value);
-  if (drifted.length > 0) {
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configEntries: wanted }] });
-    logger.warn({ topic: spec.topic, corrected: drifted.map((d) => d.name) }, 'raw topic settings differed from the configuration; corrected');
-  }
+  return new Map(entries.map((e) => [e.configName, e.configValue]));
 }
 
 /** The raw topic's retention as Kafka reports it, for the audit. */
 export async function topicRetentionMs(admin: Admin, topic: string): Promise<number | undefined> {
-  const described = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }],
-  });
-  const value = described.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+  const value = (await describeTopicConfig(admin, topic, ['retention.ms'])).get('retention.ms');
   return value === undefined ? undefined : Number(value);
 }

@@ -1,8 +1,9 @@
-import { createBus, type Bus, type Publisher } from '@tokumei/bus';
+import path from 'node:path';
+import { KafkaBus, createBus, type Bus, type Publisher } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
 import { buildApiApp } from '@tokumei/api';
 import { buildIngestApp } from '@tokumei/ingest';
-import { MemorySaltStore, type SaltStore } from '@tokumei/privacy';
+import { FileRegister, Pseudonymizer, SaltStore, loadCountryLookup, type SaltRegister } from '@tokumei/privacy';
 import { createStoreClient, migrate, type StoreClient } from '@tokumei/store';
 import { ClickHouseSink, Worker, createWorkerMetrics } from '@tokumei/worker';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -20,6 +21,17 @@ export interface Running {
  * Composes the roles this process runs. Embedded mode is all roles with the in-process bus and chDB; distributed
  * mode is any subset with Kafka and/or a ClickHouse server. The same code path serves both.
  */
+/**
+ * Where day salts live: a 0600 file in the data directory (embedded), or a compacted Kafka topic every worker
+ * replica reads (distributed), whose retention bounds how long a destroyed salt can linger on a broker's disk.
+ */
+function saltRegister(config: Config, bus: Bus): SaltRegister {
+  if (bus instanceof KafkaBus) {
+    return bus.sharedRegister({ topic: config.privacy.saltTopic, retentionMs: 2 * 86_400_000 + config.privacy.saltGraceMs });
+  }
+  return new FileRegister(path.join(config.dataDir, 'salts.json'));
+}
+
 export async function startTokumei(config: Config, logger: Logger): Promise<Running> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -44,10 +56,21 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
     }
 
     if (config.roles.has('worker') && store !== undefined) {
-      const salts: SaltStore = new MemorySaltStore();
+      const sink = new ClickHouseSink(store.client);
+      const salts = new SaltStore(saltRegister(config, bus), {
+        graceMs: config.privacy.saltGraceMs,
+        onRecord: (record) => void sink.recordSalt(record).catch((error: unknown) => logger.error({ err: error }, 'could not record salt commitment')),
+      });
       closers.push(() => salts.close());
+      await salts.rotate();
+      // Destruction must not wait for traffic: check every minute whether a day's salt has expired.
+      const rotation = setInterval(() => void salts.rotate().catch((error: unknown) => logger.error({ err: error }, 'salt rotation failed')), 60_000);
+      rotation.unref();
+      closers.push(() => Promise.resolve(clearInterval(rotation)));
+      const geo = config.privacy.geo === 'country' ? loadCountryLookup() : undefined;
       const worker = new Worker({
-        config, subscriber: bus.subscriber(), sink: new ClickHouseSink(store.client), salts, logger,
+        config, subscriber: bus.subscriber(), sink, logger,
+        pseudonymizer: new Pseudonymizer(salts, { ...config.privacy, consentPolicy: config.consentPolicy }, geo),
         metrics: createWorkerMetrics(registry),
       });
       await worker.start();

@@ -24,7 +24,17 @@ export interface Config {
   readonly eventsTtlDays: number;
   readonly aggregatesTtlMonths: number;
   readonly consentPolicy: ConsentPolicy;
+  readonly privacy: PrivacyConfig;
   readonly logLevel: string;
+}
+
+export interface PrivacyConfig {
+  readonly queryAllowList: ReadonlySet<string>;
+  readonly pathIdKeys: ReadonlySet<string>;
+  readonly timePrecision: 'second' | 'minute' | 'hour';
+  readonly geo: 'country' | 'off';
+  readonly saltGraceMs: number;
+  readonly saltTopic: string;
 }
 
 export interface KafkaConfig {
@@ -62,6 +72,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     }
     return value as T;
   };
+
+  const list = (name: SettingName): ReadonlySet<string> =>
+    new Set((raw(name) ?? '').split(',').map((v) => v.trim().toLowerCase()).filter((v) => v !== ''));
 
   const roles = new Set<Role>();
   for (const part of required('TOKUMEI_ROLES').split(',')) {
@@ -109,6 +122,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     eventsTtlDays: int('TOKUMEI_EVENTS_TTL_DAYS', 1, 3650),
     aggregatesTtlMonths: int('TOKUMEI_AGGREGATES_TTL_MONTHS', 1, 120),
     consentPolicy: oneOf<ConsentPolicy>('TOKUMEI_CONSENT_POLICY', ['count', 'drop', 'ignore']),
+    privacy: {
+      queryAllowList: list('TOKUMEI_QUERY_ALLOWLIST'),
+      pathIdKeys: list('TOKUMEI_PATH_ID_KEYS'),
+      timePrecision: oneOf('TOKUMEI_TIME_PRECISION', ['second', 'minute', 'hour']),
+      geo: oneOf('TOKUMEI_GEO', ['country', 'off']),
+      saltGraceMs: int('TOKUMEI_SALT_GRACE_HOURS', 0, 24) * 3_600_000,
+      saltTopic: required('TOKUMEI_SALT_TOPIC'),
+    },
     logLevel: oneOf('TOKUMEI_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   };
   return { ...config, ...overrides };

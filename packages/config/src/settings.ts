@@ -36,6 +36,12 @@ export const SETTINGS = [
   { env: 'TOKUMEI_EVENTS_TTL_DAYS', default: '30', doc: 'Days pseudonymized per-event rows are kept.' },
   { env: 'TOKUMEI_AGGREGATES_TTL_MONTHS', default: '25', doc: 'Months aggregate rows are kept.' },
   { env: 'TOKUMEI_CONSENT_POLICY', default: 'count', doc: '`DNT: 1` / `Sec-GPC: 1`: `count` (no session/visitor hash), `drop`, or `ignore`.' },
+  { env: 'TOKUMEI_QUERY_ALLOWLIST', default: 'utm_source,utm_medium,utm_campaign,utm_term,utm_content,ref,source', doc: 'Query parameters kept from page URLs; all others are dropped.' },
+  { env: 'TOKUMEI_PATH_ID_KEYS', default: '', doc: 'Path segments followed by an identifier, e.g. `user,account`: `/user/jane` is stored as `/user/:id`.' },
+  { env: 'TOKUMEI_TIME_PRECISION', default: 'second', doc: 'Stored timestamp precision: `second`, `minute` or `hour`.' },
+  { env: 'TOKUMEI_GEO', default: 'country', doc: '`country`: look the IP up in a local country database, then discard it; `off`: no geography.' },
+  { env: 'TOKUMEI_SALT_GRACE_HOURS', default: '24', doc: 'Hours after its UTC day ends that a day salt is still used for late records, then destroyed (0 to 24).' },
+  { env: 'TOKUMEI_SALT_TOPIC', default: 'tokumei.salts', doc: 'Kafka topic that shares day salts between workers (compacted, short retention).' },
   { env: 'TOKUMEI_LOG_LEVEL', default: 'info', doc: 'Log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`.' },
 ] as const satisfies readonly Setting[];
 

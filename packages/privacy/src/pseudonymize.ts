@@ -1,23 +1,41 @@
-import type { ConsentPolicy } from '@tokumei/config';
+import type { ConsentPolicy, PrivacyConfig } from '@tokumei/config';
 import type { RawRecord } from '@tokumei/schema';
+import { NO_GEO, type CountryLookup } from './geo.js';
 import { keyedHash64 } from './keyed-hash.js';
-import { utcDay, type SaltStore } from './salts.js';
+import { utcDay, type SaltSource } from './salts.js';
+import { cleanUrl, referrerHost, type UrlOptions } from './url.js';
+import { UserAgentReducer } from './user-agent.js';
 
-/** One row of the `events` table: everything of a record that may be stored, and nothing else. */
+/** One row of the `events` table. Its keys are exactly the columns EVENTS_TABLE declares (a test holds them equal). */
 export interface EventRow {
   site: string;
   /** Epoch seconds. */
   ts: number;
   event: string;
+  host: string;
   path: string;
+  query: string;
   referrer_host: string;
+  utm_source: string;
+  utm_medium: string;
+  utm_campaign: string;
+  utm_term: string;
+  utm_content: string;
   /** UInt64 as a decimal string; '0' = none. */
   session: string;
   visitor: string;
+  browser: string;
+  browser_version: string;
+  os: string;
+  os_version: string;
+  device: string;
+  screen: string;
+  country: string;
+  lang: string;
   src: 'beacon' | 'log';
 }
 
-export type DropReason = 'consent' | 'bad_url';
+export type DropReason = 'consent' | 'bad_url' | 'bot';
 
 /** A step's outcome: store the row, drop the record on purpose (counted), or refuse it as unreadable. */
 export type StepResult =
@@ -25,48 +43,88 @@ export type StepResult =
   | { readonly kind: 'drop'; readonly reason: DropReason }
   | { readonly kind: 'dlq'; readonly reason: string };
 
-export interface PseudonymizeOptions {
+export interface PseudonymizeOptions extends Partial<Omit<PrivacyConfig, 'saltGraceMs' | 'saltTopic'>> {
   readonly consentPolicy: ConsentPolicy;
 }
 
-function parseUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
+export const DEFAULT_QUERY_ALLOWLIST: ReadonlySet<string> = new Set(['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'ref', 'source']);
+
+const PRECISION_SECONDS = { second: 1, minute: 60, hour: 3600 } as const;
+
+function screenClass(width: number | undefined): string {
+  if (width === undefined || width === 0) return '';
+  return width < 576 ? 'mobile' : width < 992 ? 'tablet' : width < 1440 ? 'laptop' : 'desktop';
 }
 
 /**
- * The worker's transform: drops IP, user agent, sid, cookies, query string and fragment; keeps the referrer's host
- * only; replaces sid and client with keyed hashes under the day's salt.
+ * The one place that decides what of a raw record is stored. IP, user agent, sid, cookies, fragment and every
+ * query parameter not allow-listed never leave this function; what does leave is reduced or keyed-hashed.
  */
-export async function pseudonymize(record: RawRecord, salts: SaltStore, options: PseudonymizeOptions): Promise<StepResult> {
-  const url = parseUrl(record.url);
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return { kind: 'drop', reason: 'bad_url' };
-  const signalled = record.dnt || record.gpc;
-  if (signalled && options.consentPolicy === 'drop') return { kind: 'drop', reason: 'consent' };
-  const anonymous = signalled && options.consentPolicy === 'count';
+export class Pseudonymizer {
+  readonly agents: UserAgentReducer;
+  private readonly url: UrlOptions;
+  private readonly precision: number;
 
-  let session = '0';
-  let visitor = '0';
-  const salt = anonymous ? undefined : await salts.saltFor(utcDay(record.ts));
-  if (salt !== undefined) {
-    if (record.sid !== undefined) session = keyedHash64(salt, ['session', record.site, record.sid]);
-    visitor = keyedHash64(salt, ['visitor', record.site, record.ip, record.ua]);
+  constructor(
+    private readonly salts: SaltSource,
+    private readonly options: PseudonymizeOptions,
+    private readonly geo: CountryLookup = NO_GEO,
+    agents?: UserAgentReducer,
+  ) {
+    this.agents = agents ?? new UserAgentReducer();
+    this.url = { queryAllowList: options.queryAllowList ?? DEFAULT_QUERY_ALLOWLIST, pathIdKeys: options.pathIdKeys ?? new Set() };
+    this.precision = PRECISION_SECONDS[options.timePrecision ?? 'second'];
   }
-  const referrer = record.ref === undefined ? undefined : parseUrl(record.ref);
-  return {
-    kind: 'ok',
-    row: {
-      site: record.site,
-      ts: Math.floor(record.ts / 1000),
-      event: record.event,
-      path: url.pathname,
-      referrer_host: referrer?.hostname ?? '',
-      session,
-      visitor,
-      src: record.src,
-    },
-  };
+
+  async process(record: RawRecord): Promise<StepResult> {
+    const page = cleanUrl(record.url, this.url);
+    if (page === undefined) return { kind: 'drop', reason: 'bad_url' };
+    const agent = this.agents.reduce(record.ua);
+    if (agent.bot) return { kind: 'drop', reason: 'bot' };
+    const signalled = record.dnt || record.gpc;
+    if (signalled && this.options.consentPolicy === 'drop') return { kind: 'drop', reason: 'consent' };
+
+    let session = '0';
+    let visitor = '0';
+    const salt = signalled && this.options.consentPolicy === 'count' ? undefined : await this.salts.saltFor(utcDay(record.ts));
+    if (salt !== undefined) {
+      // Length-prefixed parts (keyedHash64): no choice of site, sid, IP or agent can forge another's input.
+      if (record.sid !== undefined) session = keyedHash64(salt, ['session', record.site, record.sid]);
+      visitor = keyedHash64(salt, ['visitor', record.site, record.ip, record.ua]);
+    }
+    const seconds = Math.floor(record.ts / 1000);
+    return {
+      kind: 'ok',
+      row: {
+        site: record.site,
+        ts: seconds - (seconds % this.precision),
+        event: record.event,
+        host: page.host,
+        path: page.path,
+        query: page.query,
+        referrer_host: referrerHost(record.ref, page.host),
+        utm_source: page.params.get('utm_source') ?? '',
+        utm_medium: page.params.get('utm_medium') ?? '',
+        utm_campaign: page.params.get('utm_campaign') ?? '',
+        utm_term: page.params.get('utm_term') ?? '',
+        utm_content: page.params.get('utm_content') ?? '',
+        session,
+        visitor,
+        browser: agent.browser,
+        browser_version: agent.browserVersion,
+        os: agent.os,
+        os_version: agent.osVersion,
+        device: agent.device,
+        screen: screenClass(record.w),
+        country: this.options.geo === 'off' ? '' : this.geo.country(record.ip),
+        lang: (record.lang ?? '').toLowerCase().slice(0, 35),
+        src: record.src,
+      },
+    };
+  }
+}
+
+/** One-off convenience over a fresh Pseudonymizer (tests); the worker keeps one instance for its caches. */
+export function pseudonymize(record: RawRecord, salts: SaltSource, options: PseudonymizeOptions): Promise<StepResult> {
+  return new Pseudonymizer(salts, options).process(record);
 }

@@ -1,52 +1,179 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** A UTC day as `YYYY-MM-DD`. */
 export type UtcDay = string;
+
+const DAY_MS = 86_400_000;
+/** Records may be stamped slightly ahead of this machine's clock by another machine's. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export function utcDay(epochMs: number): UtcDay {
   return new Date(epochMs).toISOString().slice(0, 10);
 }
 
+function dayStart(day: UtcDay): number {
+  return Date.parse(`${day}T00:00:00Z`);
+}
+
 /**
- * Where the worker gets the secret salt of a day. A store keeps today's and yesterday's salts only; a day outside
- * that window has no salt (undefined), and records of that day are stored without session or visitor hashes.
+ * Where salts are kept: shaped like @tokumei/bus's SharedRegister, so the Kafka register fits; the embedded mode
+ * uses a file. The first value proposed for a key wins, so replicas agree on one salt per day.
  */
-export interface SaltStore {
-  saltFor(day: UtcDay): Promise<Buffer | undefined>;
+export interface SaltRegister {
+  load(): Promise<Map<string, Buffer>>;
+  propose(key: string, value: Buffer): Promise<Buffer>;
+  remove(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Days whose salts may exist at `now`: today and yesterday (UTC). */
-export function liveDays(now: number): [UtcDay, UtcDay] {
-  return [utcDay(now), utcDay(now - 86_400_000)];
+/** What auditors see of a salt: its day, a commitment (SHA-256), and when it existed. Never the salt. */
+export interface SaltRecord {
+  readonly day: UtcDay;
+  readonly commitment: string;
+  readonly created: number;
+  readonly destroyed?: number;
 }
 
-/** Salts held in memory only: lost on restart. For tests and as the base of the persistent stores. */
-export class MemorySaltStore implements SaltStore {
-  private readonly salts = new Map<UtcDay, Buffer>();
+/** Anything that gives the worker the salt of a day (undefined: no salt for that day any more, or not yet). */
+export interface SaltSource {
+  saltFor(day: UtcDay): Promise<Buffer | undefined>;
+}
 
-  constructor(private readonly now: () => number = Date.now) {}
+export interface SaltStoreOptions {
+  /** How long after its day ends a salt is still used for late records; at most 24 h (then: today and yesterday). */
+  readonly graceMs: number;
+  readonly now?: () => number;
+  /** Called when a salt is first seen by this process and when it is destroyed: the audit ledger. */
+  readonly onRecord?: (record: SaltRecord) => void;
+}
 
-  saltFor(day: UtcDay): Promise<Buffer | undefined> {
-    const live = liveDays(this.now());
-    for (const known of this.salts.keys()) {
-      if (!live.includes(known)) {
-        this.salts.get(known)?.fill(0);
-        this.salts.delete(known);
+// A stored value is the creation time (8 bytes, ms) followed by the 32 salt bytes.
+function encode(created: number, salt: Buffer): Buffer {
+  const out = Buffer.alloc(40);
+  out.writeBigUInt64BE(BigInt(created), 0);
+  salt.copy(out, 8);
+  return out;
+}
+
+function decode(value: Buffer): { created: number; salt: Buffer } | undefined {
+  if (value.length !== 40) return undefined;
+  return { created: Number(value.readBigUInt64BE(0)), salt: Buffer.from(value.subarray(8)) };
+}
+
+export function commitment(salt: Buffer): string {
+  return createHash('sha256').update(salt).digest('hex');
+}
+
+/**
+ * Salts of UTC days: 32 random bytes each, created on first use, shared through the register, destroyed once their
+ * day plus the grace period is over. Records of a day without a salt get no session or visitor hash.
+ */
+export class SaltStore implements SaltSource {
+  private readonly cache = new Map<UtcDay, Promise<Buffer | undefined>>();
+  private readonly now: () => number;
+
+  constructor(private readonly register: SaltRegister, private readonly options: SaltStoreOptions) {
+    if (options.graceMs < 0 || options.graceMs > DAY_MS) throw new RangeError('grace must be between 0 and 24 h');
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Whether a salt for `day` may exist at `now`. */
+  isLive(day: UtcDay, now = this.now()): boolean {
+    const start = dayStart(day);
+    return now >= start - CLOCK_SKEW_MS && now < start + DAY_MS + this.options.graceMs;
+  }
+
+  async saltFor(day: UtcDay): Promise<Buffer | undefined> {
+    // A salt whose time is over is destroyed everywhere before anything else happens, not at the next timer tick.
+    if (this.forgetExpired(this.now())) await this.rotate();
+    if (!this.isLive(day)) return undefined;
+    let salt = this.cache.get(day);
+    if (salt === undefined) {
+      salt = this.obtain(day);
+      this.cache.set(day, salt);
+      // A failed attempt must be retried by the next caller, not remembered.
+      salt.catch(() => this.cache.delete(day));
+    }
+    return salt;
+  }
+
+  /** Destroys every salt whose time is over, in the register and in memory. Returns the days destroyed. */
+  async rotate(): Promise<UtcDay[]> {
+    const now = this.now();
+    const destroyed: UtcDay[] = [];
+    for (const [day, value] of await this.register.load()) {
+      if (this.isLive(day, now)) continue;
+      const decoded = decode(value);
+      await this.register.remove(day);
+      value.fill(0);
+      destroyed.push(day);
+      if (decoded !== undefined) {
+        this.options.onRecord?.({ day, commitment: commitment(decoded.salt), created: decoded.created, destroyed: now });
+        decoded.salt.fill(0);
       }
     }
-    if (!live.includes(day)) return Promise.resolve(undefined);
-    let salt = this.salts.get(day);
-    if (salt === undefined) {
-      salt = randomBytes(32);
-      this.salts.set(day, salt);
+    this.forgetExpired(now);
+    return destroyed;
+  }
+
+  /** Wipes expired salts from this process's memory at once; the register follows at the next rotate(). */
+  private forgetExpired(now: number): boolean {
+    let forgot = false;
+    for (const [day, salt] of this.cache) {
+      if (this.isLive(day, now)) continue;
+      this.cache.delete(day);
+      void salt.then((bytes) => bytes?.fill(0), () => undefined);
+      forgot = true;
     }
-    return Promise.resolve(salt);
+    return forgot;
+  }
+
+  /** Days whose salts exist now (for the audit: should be at most today and yesterday). */
+  async liveDays(): Promise<UtcDay[]> {
+    return [...(await this.register.load()).keys()].sort();
+  }
+
+  async close(): Promise<void> {
+    for (const salt of this.cache.values()) (await salt.catch(() => undefined))?.fill(0);
+    this.cache.clear();
+    await this.register.close();
+  }
+
+  private async obtain(day: UtcDay): Promise<Buffer | undefined> {
+    const won = decode(await this.register.propose(day, encode(this.now(), randomBytes(32))));
+    if (won === undefined) return undefined;
+    this.options.onRecord?.({ day, commitment: commitment(won.salt), created: won.created });
+    return won.salt;
+  }
+}
+
+/** A register in memory only: lost on restart. For tests and benchmarks. */
+export class MemoryRegister implements SaltRegister {
+  private readonly values = new Map<string, Buffer>();
+
+  load(): Promise<Map<string, Buffer>> {
+    return Promise.resolve(new Map([...this.values].map(([k, v]) => [k, Buffer.from(v)])));
+  }
+
+  propose(key: string, value: Buffer): Promise<Buffer> {
+    if (!this.values.has(key)) this.values.set(key, Buffer.from(value));
+    return Promise.resolve(Buffer.from(this.values.get(key) ?? value));
+  }
+
+  remove(key: string): Promise<void> {
+    this.values.get(key)?.fill(0);
+    this.values.delete(key);
+    return Promise.resolve();
   }
 
   close(): Promise<void> {
-    for (const salt of this.salts.values()) salt.fill(0);
-    this.salts.clear();
     return Promise.resolve();
+  }
+}
+
+/** Salts in memory, today and yesterday: the store tests and benchmarks use. */
+export class MemorySaltStore extends SaltStore {
+  constructor(now: () => number = Date.now) {
+    super(new MemoryRegister(), { graceMs: DAY_MS, now });
   }
 }

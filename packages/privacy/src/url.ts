@@ -19,18 +19,41 @@ const MAX_PATH = 512;
 const MAX_SEGMENT = 120;
 const MAX_PARAM_VALUE = 100;
 
+/** Percent-decodes until stable (at most three rounds), so double-encoded `%2540` is seen as `@` too. */
 function decode(text: string): string {
-  try {
-    return decodeURIComponent(text.replaceAll('+', ' '));
-  } catch {
-    // Malformed percent-encoding: keep the text; classification still sees it undecoded.
-    return text;
+  let current = text;
+  for (let round = 0; round < 3 && current.includes('%'); round++) {
+    try {
+      current = decodeURIComponent(current);
+    } catch {
+      // Malformed percent-encoding: keep what decoded so far; classification still sees it.
+      break;
+    }
   }
+  return current;
 }
 
+/** A path segment this long is an identifier or an attack, not a page name. */
+const MAX_PLAIN_SEGMENT = 200;
+
+/**
+ * Page names repeat endlessly (`blog`, `products`), so segments found clean are remembered; segments that held
+ * personal data are not, so the cache never keeps any. Cleared when full: simpler and cheaper than LRU order here.
+ */
+const cleanSegments = new Map<string, string>();
+const CLEAN_SEGMENT_CACHE = 20_000;
+
 function scrubSegment(raw: string): string {
+  const known = cleanSegments.get(raw);
+  if (known !== undefined) return known;
+  if (raw.length > MAX_PLAIN_SEGMENT) return ':token';
   const segment = decode(raw).normalize('NFC');
-  return classify(segment) ?? (classify(raw) ?? segment.slice(0, MAX_SEGMENT));
+  const placeholder = classify(segment) ?? (segment === raw ? undefined : classify(raw));
+  if (placeholder !== undefined) return placeholder;
+  const clean = segment.slice(0, MAX_SEGMENT);
+  if (cleanSegments.size >= CLEAN_SEGMENT_CACHE) cleanSegments.clear();
+  cleanSegments.set(raw, clean);
+  return clean;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { MemorySaltStore, liveDays, utcDay } from '@tokumei/privacy';
+import { MemorySaltStore, utcDay } from '@tokumei/privacy';
 
 const DAY = 86_400_000;
 
@@ -9,14 +9,15 @@ function clockAt(iso: string) {
   return { now: () => now, set: (next: string) => { now = Date.parse(next); } };
 }
 
-describe('utcDay / liveDays', () => {
+describe('utcDay / isLive', () => {
   it('cuts days at UTC midnight', () => {
     expect(utcDay(Date.parse('2026-03-10T23:59:59.999Z'))).toBe('2026-03-10');
     expect(utcDay(Date.parse('2026-03-11T00:00:00.000Z'))).toBe('2026-03-11');
   });
 
-  it('keeps today and yesterday', () => {
-    expect(liveDays(Date.parse('2026-03-01T00:30:00Z'))).toEqual(['2026-03-01', '2026-02-28']);
+  it('keeps today and yesterday (24 h grace), not the day before or tomorrow', () => {
+    const store = new MemorySaltStore(() => Date.parse('2026-03-01T00:30:00Z'));
+    expect(['2026-03-02', '2026-03-01', '2026-02-28', '2026-02-27'].map((d) => store.isLive(d))).toEqual([false, true, true, false]);
   });
 });
 

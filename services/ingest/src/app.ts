@@ -1,11 +1,14 @@
 import type { Bus, Publisher } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
 import { createServer, errorsPlugin, healthPlugin } from '@tokumei/http';
+import { buildTracker } from '@tokumei/tracker';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { corsPlugin } from './cors.js';
 import { collectRoutes } from './routes/collect.js';
+import { trackerRoutes } from './routes/tracker.js';
 
 export interface IngestDeps {
-  readonly config: Pick<Config, 'bodyLimit' | 'trustProxy'>;
+  readonly config: Pick<Config, 'bodyLimit' | 'trustProxy' | 'consentPolicy'>;
   readonly bus: Pick<Bus, 'ready'>;
   readonly publisher: Publisher;
   readonly logger: Logger;
@@ -24,7 +27,12 @@ export async function buildIngestApp(deps: IngestDeps) {
   });
   await app.register(errorsPlugin, { validationCode: 'TKM_INVALID_BEACON' });
   await app.register(healthPlugin, { registry: deps.registry, checks: { bus: () => deps.bus.ready() } });
-  await app.register(collectRoutes, { publisher: deps.publisher, accepted, clock: deps.clock });
+  // One scope for the public beacon endpoint, so CORS reaches /collect and nothing else.
+  await app.register(async (beacons) => {
+    await beacons.register(corsPlugin, { path: '/collect', methods: ['POST'] });
+    await beacons.register(collectRoutes, { publisher: deps.publisher, accepted, clock: deps.clock });
+  });
+  await app.register(trackerRoutes, { script: buildTracker({ consentPolicy: deps.config.consentPolicy }) });
   return app;
 }
 

@@ -1,5 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { EventRow } from '@tokumei/privacy';
+import type { EventRow, SaltRecord } from '@tokumei/privacy';
+
+export interface BotCount {
+  readonly site: string;
+  /** UTC day, YYYY-MM-DD. */
+  readonly day: string;
+  readonly bots: number;
+}
 import type { OffsetRange } from './chunks.js';
 
 /** The worker's writes to ClickHouse. Every insert of event rows carries a deduplication token. */
@@ -26,10 +33,30 @@ export class ClickHouseSink {
     });
   }
 
-  async insertEvents(rows: readonly EventRow[], token: string): Promise<void> {
+  insertEvents(rows: readonly EventRow[], token: string): Promise<void> {
+    return this.insertOnce('events', rows, token);
+  }
+
+  insertBots(rows: readonly BotCount[], token: string): Promise<void> {
+    return this.insertOnce('bots_daily', rows, token);
+  }
+
+  async recordSalt(record: SaltRecord): Promise<void> {
+    await this.client.insert({
+      table: 'salt_log',
+      values: [{
+        day: record.day, commitment: record.commitment, created: Math.floor(record.created / 1000),
+        destroyed: record.destroyed === undefined ? null : Math.floor(record.destroyed / 1000), version: record.destroyed ?? record.created,
+      }],
+      format: 'JSONEachRow',
+    });
+  }
+
+  /** An insert ClickHouse drops if it saw the same token: in the table and in every materialized view it feeds. */
+  private async insertOnce(table: string, rows: readonly object[], token: string): Promise<void> {
     if (rows.length === 0) return;
     await this.client.insert({
-      table: 'events',
+      table,
       values: rows,
       format: 'JSONEachRow',
       clickhouse_settings: {

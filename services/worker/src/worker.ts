@@ -1,16 +1,16 @@
 import type { ConsumedMessage, PartitionBatch, Subscriber } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
-import { pseudonymize, type EventRow, type SaltStore } from '@tokumei/privacy';
+import type { EventRow, Pseudonymizer } from '@tokumei/privacy';
 import { decodeRawRecord } from '@tokumei/schema';
 import { cutChunks, dedupToken, type Chunk } from './chunks.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { ClickHouseSink } from './sink.js';
 
 export interface WorkerDeps {
-  readonly config: Pick<Config, 'batchSize' | 'consentPolicy'>;
+  readonly config: Pick<Config, 'batchSize'>;
   readonly subscriber: Subscriber;
   readonly sink: ClickHouseSink;
-  readonly salts: SaltStore;
+  readonly pseudonymizer: Pseudonymizer;
   readonly logger: Logger;
   readonly metrics: WorkerMetrics;
 }
@@ -81,6 +81,8 @@ export class Worker {
     const started = performance.now();
     if (chunk.action === 'new') await this.deps.sink.recordRange(batch.topic, batch.partition, chunk, false);
     const rows: EventRow[] = [];
+    // Bots are counted per site and day, never stored as events.
+    const bots = new Map<string, { site: string; day: string; bots: number }>();
     for (const message of chunk.messages) {
       const decoded = decodeRawRecord(message.value);
       if (!decoded.ok) {
@@ -89,10 +91,18 @@ export class Worker {
         this.deps.metrics.records.inc({ result: 'dlq' });
         continue;
       }
-      const result = await pseudonymize(decoded.record, this.deps.salts, this.deps.config);
+      const result = await this.deps.pseudonymizer.process(decoded.record);
       if (result.kind === 'ok') rows.push(result.row);
+      else if (result.kind === 'drop' && result.reason === 'bot') {
+        const day = new Date(decoded.record.ts).toISOString().slice(0, 10);
+        const key = `${decoded.record.site}\u0000${day}`;
+        const entry = bots.get(key) ?? { site: decoded.record.site, day, bots: 0 };
+        entry.bots += 1;
+        bots.set(key, entry);
+      }
       this.deps.metrics.records.inc({ result: result.kind === 'drop' ? `drop_${result.reason}` : result.kind });
     }
+    await this.deps.sink.insertBots([...bots.values()], dedupToken(batch.topic, batch.partition, chunk, 'bots_daily'));
     await this.deps.sink.insertEvents(rows, dedupToken(batch.topic, batch.partition, chunk, 'events'));
     // Marks the range stored, so a later redelivery skips its messages however the fetch cuts them.
     await this.deps.sink.recordRange(batch.topic, batch.partition, chunk, true);

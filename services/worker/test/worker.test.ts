@@ -2,14 +2,14 @@ import { Writable } from 'node:stream';
 import { describe, it, expect, vi } from 'vitest';
 import { MemoryBus, type BatchHandler, type ConsumedMessage, type PartitionBatch, type Subscriber } from '@tokumei/bus';
 import { createLogger } from '@tokumei/config';
-import { MemorySaltStore, type EventRow } from '@tokumei/privacy';
+import { MemorySaltStore, Pseudonymizer, type EventRow } from '@tokumei/privacy';
 import { RAW_RECORD_VERSION, encodeRawRecord, type RawRecord } from '@tokumei/schema';
 import { Worker, createWorkerMetrics, type ClickHouseSink, type OffsetRange } from '@tokumei/worker';
 import { Registry } from 'prom-client';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const IP = '203.0.113.7';
-const UA = 'Mozilla/5.0 (X11; Linux x86_64) TestAgent/1.0';
+const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 TkmCanary/1.0';
 const SID = 'sid-secret-123';
 const TOPIC = 'raw';
 
@@ -64,6 +64,13 @@ class FakeSink {
     return Promise.resolve();
   }
 
+  readonly bots: { site: string; day: string; bots: number }[] = [];
+
+  insertBots(rows: readonly { site: string; day: string; bots: number }[], _token: string): Promise<void> {
+    this.bots.push(...rows);
+    return Promise.resolve();
+  }
+
   asSink(): ClickHouseSink {
     return this as unknown as ClickHouseSink;
   }
@@ -102,10 +109,10 @@ function setup(options: { batchSize?: number; maxBatch?: number } = {}) {
   const metrics = createWorkerMetrics(registry);
   const logs = captureLogs();
   const worker = new Worker({
-    config: { batchSize: options.batchSize ?? 1000, consentPolicy: 'count' },
+    config: { batchSize: options.batchSize ?? 1000 },
     subscriber: tracingSubscriber(bus.subscriber(), sink),
     sink: sink.asSink(),
-    salts: new MemorySaltStore(() => NOW),
+    pseudonymizer: new Pseudonymizer(new MemorySaltStore(() => NOW), { consentPolicy: 'count' }),
     logger: logs.logger,
     metrics,
   });
@@ -178,7 +185,7 @@ describe('Worker over the in-process bus', () => {
     expect(text).toContain('unreadable raw record');
     expect(text).toContain('"offset":"1"');
     expect(text).toContain('"offset":"2"');
-    for (const secret of [IP, UA, 'TestAgent', SID, 'email=']) expect(text).not.toContain(secret);
+    for (const secret of [IP, UA, 'TkmCanary', SID, 'email=']) expect(text).not.toContain(secret);
     // Still committed: an unreadable record must not block the partition.
     expect(sink.events.at(-1)).toEqual({ kind: 'commit', next: 4n });
   });
@@ -221,8 +228,8 @@ describe('Worker.handle with redelivered batches', () => {
   function direct(batchSize = 10) {
     const sink = new FakeSink();
     const worker = new Worker({
-      config: { batchSize, consentPolicy: 'count' }, subscriber: new MemoryBus({ topic: TOPIC, maxPending: 1 }).subscriber(),
-      sink: sink.asSink(), salts: new MemorySaltStore(() => NOW), logger: captureLogs().logger,
+      config: { batchSize }, subscriber: new MemoryBus({ topic: TOPIC, maxPending: 1 }).subscriber(),
+      sink: sink.asSink(), pseudonymizer: new Pseudonymizer(new MemorySaltStore(() => NOW), { consentPolicy: 'count' }), logger: captureLogs().logger,
       metrics: createWorkerMetrics(new Registry()),
     });
     return { sink, worker };

@@ -1,0 +1,1 @@
+export { buildTracker, TRACKER_GZIP_BUDGET, type TrackerOptions, type TrackerScript } from './build.js';

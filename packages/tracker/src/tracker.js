@@ -1,0 +1,114 @@
+/*
+ * Tokumei's browser tracker, served by ingest as /t.js. This is the readable source: ingest minifies it once at
+ * start-up (src/index.ts) and replaces __TOKUMEI_CONSENT__ with its TOKUMEI_CONSENT_POLICY, so a site owner never
+ * configures consent in two places. No cookies, no localStorage; the only state is a random per-tab id in
+ * sessionStorage, and not even that for a browser that asked not to be tracked.
+ */
+/* global window, document, navigator, location, history, sessionStorage, crypto, fetch, console, URL, __TOKUMEI_CONSENT__ */
+(() => {
+  const previous = window.tokumei;
+  // Included twice (layout and page, say), the second copy would count every page view again.
+  if (previous && previous.loaded) return;
+
+  // Only set while the script first runs; a deferred script still has it then.
+  const script = document.currentScript || document.querySelector('script[src$="/t.js"]');
+  const data = (name) => script && script.getAttribute('data-' + name);
+
+  const site = data('site') || location.hostname;
+  const base = data('api') || (script && script.src ? new URL(script.src).origin : '');
+  const endpoint = base.replace(/\/+$/, '') + '/collect';
+
+  const signalled = navigator.doNotTrack === '1' || navigator.globalPrivacyControl === true;
+  const policy = __TOKUMEI_CONSENT__;
+  // `drop`: a browser that signals DNT/GPC sends nothing. `count`: it sends page views without a session id, so they
+  // are counted but cannot be linked to each other. `ignore`: the signal changes nothing.
+  const silent = signalled && policy === 'drop';
+  const anonymous = signalled && policy === 'count';
+
+  // Developers' own machines would pollute the statistics; the browser tests opt back in.
+  const local = location.protocol === 'file:' || /^(.*\.)?localhost$|^127(\.\d+){3}$|^\[::1\]$/.test(location.hostname);
+  const ignored = silent || (local && data('allow-localhost') === null);
+
+  // "/admin/*,/preview": `*` matches anything (slashes too), everything else literally, against the whole path.
+  const excluded = (data('exclude') || '').split(',').map((pattern) => pattern.trim()).filter(Boolean)
+    .map((pattern) => new RegExp('^' + pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$'));
+
+  let sid;
+  const sessionId = () => {
+    if (!sid) {
+      try {
+        sid = sessionStorage.getItem('tokumei.sid');
+      } catch {
+        // Storage can be blocked (sandboxed frames, strict settings): the id then lives as long as the page.
+      }
+      if (!/^[\da-f]{32}$/.test(sid)) {
+        sid = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => (byte + 256).toString(16).slice(1)).join('');
+        try {
+          sessionStorage.setItem('tokumei.sid', sid);
+        } catch {
+          // As above.
+        }
+      }
+    }
+    return sid;
+  };
+
+  const send = (event, referrer) => {
+    if (ignored || excluded.some((pattern) => pattern.test(location.pathname))) return;
+    const lang = navigator.language;
+    // Ingest's limits (url and referrer 2048, lang a BCP 47 tag): a beacon over them would be refused whole.
+    const body = JSON.stringify({
+      site,
+      url: location.href.slice(0, 2048),
+      referrer: referrer ? referrer.slice(0, 2048) : undefined,
+      sid: anonymous ? undefined : sessionId(),
+      event,
+      w: window.innerWidth,
+      lang: /^[A-Za-z]{1,8}(-[A-Za-z\d]{1,8})*$/.test(lang) && lang.length <= 35 ? lang : undefined,
+    });
+    // A string body goes as text/plain: no CORS preflight. sendBeacon survives the page unloading; it returns false
+    // when the browser's beacon queue is full.
+    try {
+      if (navigator.sendBeacon && navigator.sendBeacon(endpoint, body)) return;
+    } catch {
+      // Fall through to fetch.
+    }
+    fetch(endpoint, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
+  };
+
+  // The fragment never reaches storage, so a fragment-only change (an in-page anchor) is not a new page.
+  let last;
+  let referrer = document.referrer;
+  const pageview = () => {
+    const page = location.href.split('#')[0];
+    if (page === last) return;
+    last = page;
+    send('pageview', referrer);
+    referrer = undefined; // the referrer brought the visitor to the first page, not to the later ones
+  };
+
+  for (const method of ['pushState', 'replaceState']) {
+    const original = history[method];
+    history[method] = function (...args) {
+      const result = original.apply(this, args);
+      pageview();
+      return result;
+    };
+  }
+  window.addEventListener('popstate', pageview);
+
+  const api = (command, name) => {
+    if (command !== 'event') return;
+    if (typeof name === 'string' && /^[\w.:-]{1,64}$/.test(name)) send(name);
+    else console.warn('tokumei: event names are 1-64 of A-Z a-z 0-9 _ . : -');
+  };
+  api.loaded = true;
+  window.tokumei = api;
+
+  // A page being prerendered may never be shown: count it when (and if) it is.
+  if (document.prerendering) document.addEventListener('prerenderingchange', pageview, { once: true });
+  else pageview();
+
+  // Calls made before this deferred script ran, through the stub in the README.
+  for (const args of (previous && previous.q) || []) api(...args);
+})();
