@@ -7,12 +7,15 @@ import { FileRegister, Pseudonymizer, SaltStore, loadCountryLookup, type SaltReg
 import { createStoreClient, migrate, type StoreClient } from '@tokumei/store';
 import { ClickHouseSink, Worker, createWorkerMetrics } from '@tokumei/worker';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { newControlToken, writeInstanceFile } from './instance.js';
 
 export interface Running {
   readonly mode: 'embedded' | 'distributed';
   readonly bus: Bus;
   readonly store: StoreClient | undefined;
   readonly urls: { readonly ingest?: string; readonly api?: string };
+  /** Bearer token of the `/internal/*` routes, also written to the data directory's instance.json. */
+  readonly controlToken: string;
   /** Stops accepting, drains the bus and the worker, closes ClickHouse. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -36,6 +39,7 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const bus = createBus(config, logger);
+  const controlToken = newControlToken();
   const closers: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const close of closers.splice(0).reverse()) {
@@ -79,7 +83,7 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
 
     const urls: { ingest?: string; api?: string } = {};
     if (config.roles.has('api') && store !== undefined) {
-      const api = await buildApiApp({ config, clickhouse: store.client, logger, registry });
+      const api = await buildApiApp({ config, clickhouse: store.client, logger, registry, controlToken });
       urls.api = await api.listen({ host: config.host, port: config.apiPort });
       closers.push(() => api.close());
     }
@@ -87,11 +91,16 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
     if (config.roles.has('ingest')) {
       const publisher: Publisher = bus.publisher();
       closers.push(() => publisher.close());
-      const ingest = await buildIngestApp({ config, bus, publisher, logger, registry });
+      const ingest = await buildIngestApp({ config, bus, publisher, logger, registry, controlToken });
       urls.ingest = await ingest.listen({ host: config.host, port: config.ingestPort });
       // Closed first on stop: no new beacons, then the publisher flushes what the open requests published.
       closers.push(() => ingest.close());
     }
+
+    const removeInstanceFile = writeInstanceFile(config.dataDir, {
+      pid: process.pid, startedAt: new Date().toISOString(), ...urls, controlToken,
+    });
+    closers.unshift(() => Promise.resolve(removeInstanceFile()));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -99,6 +108,7 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
       bus,
       store,
       urls,
+      controlToken,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (error) {

@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { TokumeiError, type Config, type Logger } from '@tokumei/config';
-import { createServer, errorsPlugin, healthPlugin } from '@tokumei/http';
+import { createServer, errorsPlugin, healthPlugin, requireBearer } from '@tokumei/http';
 import type { Registry } from 'prom-client';
 import { statsRoutes } from './routes/stats.js';
 import { StatsQueries } from './stats-queries.js';
@@ -12,6 +11,8 @@ export interface ApiDeps {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly clock?: () => number;
+  /** Guards `/internal/*` routes used by local CLI commands; none are served without it. */
+  readonly controlToken?: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -21,13 +22,6 @@ export function assertSafeBinding(config: Pick<Config, 'apiToken' | 'host'>): vo
   if (config.apiToken === undefined && !LOOPBACK.test(config.host)) {
     throw new TokumeiError('TKM_CONFIG', `TOKUMEI_HOST=${config.host} is not a loopback address: set TOKUMEI_API_TOKEN before serving the API to a network`);
   }
-}
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  // The auth scheme is case-insensitive (RFC 9110); the token is not.
-  const given = Buffer.from(header !== undefined && /^bearer /i.test(header) ? header.slice(7).trim() : '');
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
 export async function buildApiApp(deps: ApiDeps) {
@@ -40,11 +34,7 @@ export async function buildApiApp(deps: ApiDeps) {
   });
   const token = deps.config.apiToken;
   await app.register(async (api) => {
-    if (token !== undefined) {
-      api.addHook('onRequest', (request, _reply, done) => {
-        done(tokenMatches(request.headers.authorization, token) ? undefined : new TokumeiError('TKM_UNAUTHORIZED'));
-      });
-    }
+    if (token !== undefined) requireBearer(api, token);
     await api.register(statsRoutes, { queries: new StatsQueries(deps.clickhouse), clock: deps.clock ?? Date.now });
   });
   return app;

@@ -14,6 +14,8 @@ export interface IngestDeps {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly clock?: () => number;
+  /** Guards `/internal/*` routes used by local CLI commands; none are served without it. */
+  readonly controlToken?: string;
 }
 
 /** Builds the ingest app without listening, so tests drive it with app.inject(). */
