@@ -361,7 +361,8 @@ function serverProperties(opts: { dir: string; port: number; controllerPort: num
     // Tests must create their topics explicitly, as production does.
     'auto.create.topics.enable': false,
     'num.partitions': 1,
-    'log.retention.check.interval.ms': 30_000,
+    // Frequent checks so a test can watch a short-retention topic (the salt register) empty itself.
+    'log.retention.check.interval.ms': 1_000,
     // Fewer threads than the defaults: this broker shares 2 cores with the tests.
     'num.network.threads': 2,
     'num.io.threads': 2,

@@ -116,4 +116,22 @@ describe('KafkaRegister', () => {
     await replica(topic, retentionMs).load();
     expect(await topicConfig(topic)).toEqual(wanted);
   });
+
+  it('leaves nothing of a salt on the broker once the topic retention has passed', async () => {
+    const topic = uniqueName('register');
+    const retentionMs = 3_000;
+    const first = replica(topic, retentionMs);
+    const day = '2026-03-10';
+    const salt = randomBytes(40);
+    expect(Buffer.from(await first.propose(day, salt)).equals(salt)).toBe(true);
+    await first.remove(day);
+    const [before] = await admin.fetchTopicOffsets(topic);
+    expect(Number(before?.high)).toBeGreaterThanOrEqual(2); // the proposal and its tombstone were written
+
+    // Retention deletes whole segments, the active one included: once the log start offset reaches the end, no
+    // consumer, replica or operator with topic access can read the salt back from this broker.
+    const after = await waitUntil(async () => (await admin.fetchTopicOffsets(topic))[0], (o) => o !== undefined && o.low === o.high, 30_000, 500);
+    expect(Number(after?.low)).toBeGreaterThanOrEqual(Number(before?.high));
+    expect((await replica(topic, retentionMs).load()).size).toBe(0);
+  });
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isTokumeiError, loadConfig, createLogger } from '@tokumei/config';
+import { FIELD_POLICY, renderFieldPolicy } from '@tokumei/privacy';
 import { createStoreClient, migrate } from '@tokumei/store';
 import { startTokumei } from './runtime.js';
 
@@ -8,6 +9,7 @@ const USAGE = `Usage: tokumei <command> [options]
 Commands:
   start     run the roles in TOKUMEI_ROLES (default: all, embedded mode)
   migrate   create or update the ClickHouse tables, then exit
+  policy    print the field policy: every stored column, its source, transform and purpose (--json for JSON)
   import    import web-server access logs (not yet available)
   audit     check that nothing identifying is stored (not yet available)
 
@@ -53,8 +55,13 @@ async function migrateCommand(): Promise<void> {
   }
 }
 
+function policyCommand(json: boolean): void {
+  process.stdout.write(json ? `${JSON.stringify(FIELD_POLICY, null, 2)}\n`
+    : `# What Tokumei stores\n\nAnything not listed here never reaches ClickHouse.\n\n${renderFieldPolicy()}`);
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { help: { type: 'boolean', short: 'h' } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } } });
   const command = positionals[0];
   if (values.help === true || command === undefined || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -63,6 +70,7 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start': return start();
     case 'migrate': return migrateCommand();
+    case 'policy': return policyCommand(values.json === true);
     case 'import':
     case 'audit':
       process.stderr.write(`tokumei ${command}: not available yet in this version\n`);
