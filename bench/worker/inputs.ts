@@ -4,18 +4,7 @@
  * documentation ranges (RFC 5737, RFC 3849) and sites only from the documentation domains (RFC 2606).
  */
 import { encodeRawRecord, type RawRecord } from '@tokumei/schema';
-
-/** mulberry32: small, fast, good enough for test data, and the same sequence on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { prng } from '../../test/helpers/random.js';
 
 type Rng = () => number;
 

@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config, KafkaConfig, Logger } from '@tokumei/config';
 import { createKafka } from './kafka-client.js';
+import { KafkaInspector } from './kafka-inspect.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { KafkaRegister } from './kafka-register.js';
 import { KafkaSubscriber } from './kafka-subscriber.js';
@@ -32,6 +33,21 @@ export class KafkaBus implements Bus {
     return topicRetentionMs(await this.connectedAdmin(), this.config.rawTopic);
   }
 
+  /**
+   * Per partition of the raw topic, the offset the next record will get. `tokumei import` waits until the worker group
+   * has committed these (workerOffsets) to know that the records it published are stored.
+   */
+  async rawEndOffsets(): Promise<Map<number, bigint>> {
+    const offsets = await (await this.connectedAdmin()).fetchTopicOffsets(this.config.rawTopic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  }
+
+  /** Offsets the worker group committed on the raw topic, per partition (-1: nothing committed yet). */
+  async workerOffsets(): Promise<Map<number, bigint>> {
+    const [topic] = await (await this.connectedAdmin()).fetchOffsets({ groupId: this.config.consumerGroup, topics: [this.config.rawTopic] });
+    return new Map((topic?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  }
+
   publisher(): Publisher {
     const publisher = new KafkaPublisher(this.kafka, { topic: this.config.rawTopic, maxPending: this.config.busMaxPending }, this.log);
     this.closers.push(() => publisher.close());
@@ -53,6 +69,13 @@ export class KafkaBus implements Bus {
     }, this.log);
     this.closers.push(() => register.close());
     return register;
+  }
+
+  /** Read-only views of the cluster for the privacy audit (topic settings, message search). */
+  inspector(): KafkaInspector {
+    const inspector = new KafkaInspector(this.kafka, this.kafkaConfig.clientId, this.log);
+    this.closers.push(() => inspector.close());
+    return inspector;
   }
 
   async ready(): Promise<boolean> {

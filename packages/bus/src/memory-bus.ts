@@ -7,6 +7,8 @@ export interface MemoryBusOptions {
   readonly maxPending: number;
   /** Messages handed to the handler at once. */
   readonly maxBatch?: number;
+  /** Offset of the first message (default 0). */
+  readonly firstOffset?: bigint;
 }
 
 /**
@@ -17,13 +19,15 @@ export interface MemoryBusOptions {
 export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
   private readonly queue: ConsumedMessage[] = [];
-  private nextOffset = 0n;
+  private nextOffset: bigint;
   private closed = false;
   private wake: (() => void) | undefined;
   private subscriberLoop: Promise<void> | undefined;
   private stopping = false;
 
-  constructor(private readonly options: MemoryBusOptions) {}
+  constructor(private readonly options: MemoryBusOptions) {
+    this.nextOffset = options.firstOffset ?? 0n;
+  }
 
   ensureTopics(): Promise<void> {
     return Promise.resolve();

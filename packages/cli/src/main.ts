@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { isTokumeiError, loadConfig, createLogger } from '@tokumei/config';
 import { FIELD_POLICY, renderFieldPolicy } from '@tokumei/privacy';
 import { createStoreClient, migrate } from '@tokumei/store';
+import { AUDIT_USAGE, auditCommand } from './audit-command.js';
+import { importCommand } from './import-command.js';
 import { startTokumei } from './runtime.js';
 
 const USAGE = `Usage: tokumei <command> [options]
@@ -10,14 +12,14 @@ Commands:
   start     run the roles in TOKUMEI_ROLES (default: all, embedded mode)
   migrate   create or update the ClickHouse tables, then exit
   policy    print the field policy: every stored column, its source, transform and purpose (--json for JSON)
-  import    import web-server access logs (not yet available)
-  audit     check that nothing identifying is stored (not yet available)
+  import    import web-server access logs through the same privacy engine (tokumei import --help)
+  audit     privacy audit: nothing identifying stored, deletion on time (tokumei audit --help)
 
 Configuration comes from environment variables; see README.md.`;
 
 async function start(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, file: config.logFile });
   const running = await startTokumei(config, logger);
   const lines = [`Tokumei is running (${running.mode} mode, roles: ${[...config.roles].join(', ')})`];
   if (running.urls.ingest !== undefined) lines.push(`  beacons:   POST ${running.urls.ingest}/collect`);
@@ -61,9 +63,14 @@ function policyCommand(json: boolean): void {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // import has options of its own (and its own --help and exit codes), so it parses its arguments itself.
+  if (argv[0] === 'import') {
+    process.exitCode = await importCommand(argv.slice(1));
+    return;
+  }
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } } });
   const command = positionals[0];
-  if (values.help === true || command === undefined || command === 'help') {
+  if ((values.help === true && command !== 'audit') || command === undefined || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
@@ -71,11 +78,9 @@ async function main(argv: string[]): Promise<void> {
     case 'start': return start();
     case 'migrate': return migrateCommand();
     case 'policy': return policyCommand(values.json === true);
-    case 'import':
     case 'audit':
-      process.stderr.write(`tokumei ${command}: not available yet in this version\n`);
-      process.exitCode = 2;
-      return;
+      if (values.help === true) return void process.stdout.write(`${AUDIT_USAGE}\n`);
+      return auditCommand(argv.slice(argv.indexOf('audit') + 1));
     default:
       process.stderr.write(`tokumei: unknown command "${command}"\n\n${USAGE}\n`);
       process.exitCode = 2;

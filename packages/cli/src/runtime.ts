@@ -2,11 +2,12 @@ import path from 'node:path';
 import { KafkaBus, createBus, type Bus, type Publisher } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
 import { buildApiApp } from '@tokumei/api';
-import { buildIngestApp } from '@tokumei/ingest';
+import { buildIngestApp, type ImportTarget, type IngestApp } from '@tokumei/ingest';
 import { FileRegister, Pseudonymizer, SaltStore, loadCountryLookup, type SaltRegister } from '@tokumei/privacy';
-import { createStoreClient, migrate, type StoreClient } from '@tokumei/store';
-import { ClickHouseSink, Worker, createWorkerMetrics } from '@tokumei/worker';
+import { RollupJob, createStoreClient, migrate, type StoreClient } from '@tokumei/store';
+import { ClickHouseSink, IMPORT_CHUNK_RECORDS, Worker, createWorkerMetrics, handleDirect } from '@tokumei/worker';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createAuditRunner, type ReportingAuditRunner } from './audit-service.js';
 import { newControlToken, writeInstanceFile } from './instance.js';
 
 export interface Running {
@@ -16,6 +17,8 @@ export interface Running {
   readonly urls: { readonly ingest?: string; readonly api?: string };
   /** Bearer token of the `/internal/*` routes, also written to the data directory's instance.json. */
   readonly controlToken: string;
+  /** Runs the privacy audit here (where the store is open); `tokumei audit` reaches it through the API. */
+  readonly audit: ReportingAuditRunner | undefined;
   /** Stops accepting, drains the bus and the worker, closes ClickHouse. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -59,9 +62,12 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
       await migrate(opened.client, config, logger.child({ module: 'migrate' }));
     }
 
+    let imports: ImportTarget | undefined;
+    let register: SaltRegister | undefined;
     if (config.roles.has('worker') && store !== undefined) {
       const sink = new ClickHouseSink(store.client);
-      const salts = new SaltStore(saltRegister(config, bus), {
+      register = saltRegister(config, bus);
+      const salts = new SaltStore(register, {
         graceMs: config.privacy.saltGraceMs,
         onRecord: (record) => void sink.recordSalt(record).catch((error: unknown) => logger.error({ err: error }, 'could not record salt commitment')),
       });
@@ -71,19 +77,32 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
       const rotation = setInterval(() => void salts.rotate().catch((error: unknown) => logger.error({ err: error }, 'salt rotation failed')), 60_000);
       rotation.unref();
       closers.push(() => Promise.resolve(clearInterval(rotation)));
+      // Finished days become plain per-day numbers for the stats API: now (in the background), then periodically.
+      // Every worker replica runs it; their rollups of one day are identical rows that ReplacingMergeTree collapses.
+      const rollup = new RollupJob(store.client, { eventsTtlDays: config.eventsTtlDays, logger: logger.child({ module: 'rollup' }) });
+      rollup.start();
+      closers.push(() => rollup.stop());
       const geo = config.privacy.geo === 'country' ? loadCountryLookup() : undefined;
-      const worker = new Worker({
-        config, subscriber: bus.subscriber(), sink, logger,
-        pseudonymizer: new Pseudonymizer(salts, { ...config.privacy, consentPolicy: config.consentPolicy }, geo),
-        metrics: createWorkerMetrics(registry),
-      });
+      const pseudonymizer = new Pseudonymizer(salts, { ...config.privacy, consentPolicy: config.consentPolicy }, geo);
+      const metrics = createWorkerMetrics(registry);
+      const worker = new Worker({ config, subscriber: bus.subscriber(), sink, logger, pseudonymizer, metrics });
       await worker.start();
       closers.push(() => worker.stop());
+      // `tokumei import` on this data directory hands its records here (see @tokumei/import): the same privacy
+      // engine and sink, in a worker of its own that inserts in import-sized chunks and never consumes the bus.
+      const importWorker = new Worker({
+        config: { batchSize: IMPORT_CHUNK_RECORDS }, subscriber: { run: () => Promise.resolve(), stop: () => Promise.resolve() },
+        sink, logger, pseudonymizer, metrics,
+      });
+      imports = { store: (stream, first, values) => handleDirect(importWorker, stream, first, values), finishRun: (run) => salts.endRun(run) };
     }
 
     const urls: { ingest?: string; api?: string } = {};
+    let ingestApp: IngestApp | undefined;
+    const audit = store === undefined ? undefined
+      : createAuditRunner({ config, store, bus, logger, ranIn: 'running-instance', register, ingest: () => ingestApp });
     if (config.roles.has('api') && store !== undefined) {
-      const api = await buildApiApp({ config, clickhouse: store.client, logger, registry, controlToken });
+      const api = await buildApiApp({ config, clickhouse: store.client, logger, registry, controlToken, audit });
       urls.api = await api.listen({ host: config.host, port: config.apiPort });
       closers.push(() => api.close());
     }
@@ -91,7 +110,8 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
     if (config.roles.has('ingest')) {
       const publisher: Publisher = bus.publisher();
       closers.push(() => publisher.close());
-      const ingest = await buildIngestApp({ config, bus, publisher, logger, registry, controlToken });
+      const ingest = await buildIngestApp({ config, bus, publisher, logger, registry, controlToken, imports });
+      ingestApp = ingest;
       urls.ingest = await ingest.listen({ host: config.host, port: config.ingestPort });
       // Closed first on stop: no new beacons, then the publisher flushes what the open requests published.
       closers.push(() => ingest.close());
@@ -109,6 +129,7 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
       store,
       urls,
       controlToken,
+      audit,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (error) {

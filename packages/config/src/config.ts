@@ -26,6 +26,8 @@ export interface Config {
   readonly consentPolicy: ConsentPolicy;
   readonly privacy: PrivacyConfig;
   readonly logLevel: string;
+  /** TOKUMEI_LOG_FILE, absolute; undefined: standard output only. */
+  readonly logFile: string | undefined;
 }
 
 export interface PrivacyConfig {
@@ -131,6 +133,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       saltTopic: required('TOKUMEI_SALT_TOPIC'),
     },
     logLevel: oneOf('TOKUMEI_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    logFile: ((file) => (file === undefined ? undefined : path.resolve(file)))(raw('TOKUMEI_LOG_FILE')),
   };
   return { ...config, ...overrides };
 }

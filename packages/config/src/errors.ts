@@ -17,6 +17,9 @@ export const ERRORS = {
   TKM_BUS_CLOSED: { status: 503, message: 'the pipeline is shutting down, retry later' },
   TKM_BUS_UNAVAILABLE: { status: 503, message: 'the message bus is not reachable' },
   TKM_STORE_UNAVAILABLE: { status: 503, message: 'the database is not reachable' },
+  TKM_IMPORT_FORMAT: { status: 400, message: 'the access-log format is not usable' },
+  TKM_IMPORT_INPUT: { status: 400, message: 'the access log cannot be read' },
+  TKM_IMPORT_CHECKPOINT: { status: 409, message: 'the import checkpoint does not allow this import' },
   TKM_NOT_IMPLEMENTED: { status: 501, message: 'not implemented yet' },
   TKM_INTERNAL: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

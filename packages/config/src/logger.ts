@@ -1,4 +1,4 @@
-import { destination, pino, type Logger } from 'pino';
+import { destination, multistream, pino, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -17,11 +17,18 @@ export interface LoggerOptions {
   readonly level: string;
   /** Where log lines go; tests and the audit pass a stream to read them back. */
   readonly destination?: NodeJS.WritableStream;
+  /** Also append every line to this file (TOKUMEI_LOG_FILE), which the privacy audit searches for canary values. */
+  readonly file?: string;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
+  const main = options.destination ?? destination({ sync: false });
   return pino(
     { level: options.level, base: { service: 'tokumei' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    options.destination ?? destination({ sync: false }),
+    options.file === undefined ? main : multistream([
+      // The logger's own level filters; each stream takes everything it is given.
+      { level: 'trace', stream: main },
+      { level: 'trace', stream: destination({ dest: options.file, append: true, mkdir: true, sync: false, mode: 0o600 }) },
+    ]),
   );
 }

@@ -43,6 +43,7 @@ export const SETTINGS = [
   { env: 'TOKUMEI_SALT_GRACE_HOURS', default: '24', doc: 'Hours after its UTC day ends that a day salt is still used for late records, then destroyed (0 to 24).' },
   { env: 'TOKUMEI_SALT_TOPIC', default: 'tokumei.salts', doc: 'Kafka topic that shares day salts between workers (compacted, short retention).' },
   { env: 'TOKUMEI_LOG_LEVEL', default: 'info', doc: 'Log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`.' },
+  { env: 'TOKUMEI_LOG_FILE', default: undefined, doc: 'Also append log lines to this file (mode 0600), so `tokumei audit --canary` can search the service log. Unset: standard output only.' },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['env'];

@@ -94,6 +94,98 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
     ['day', 'Date', 'salt day'], ['commitment', 'String', 'SHA-256 of the salt (a commitment; the salt cannot be derived from it)'],
     ['created', "DateTime('UTC')", 'clock'], ['destroyed', "Nullable(DateTime('UTC'))", 'clock'], ['version', 'UInt64', 'clock (ms)'],
   ]),
+  // Issue 4: statistics tables (packages/store/migrations/003_stats.sql), each filled by a materialized view on events.
+  {
+    table: 'agg_site_hourly', kind: 'aggregate', purpose: 'Hourly page views, visitors and sessions per site (summary, time series)',
+    retention: 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL',
+    columns: [
+      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
+      { name: 'hour', type: "DateTime('UTC')", source: 'events.ts', transform: 'start of hour', purpose: 'time series' },
+      { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' },
+      { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'unique visitors' },
+      { name: 'sessions', type: 'AggregateFunction(uniq, UInt64)', source: 'events.session', transform: 'uniq sketch of hashes', purpose: 'sessions' },
+    ],
+  },
+  {
+    table: 'agg_dimensions_hourly', kind: 'aggregate',
+    purpose: 'Hourly page views, visitors and sessions per value of one dimension (page, referrer host, utm_*, browser, OS, device, country, language, screen)',
+    retention: 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL',
+    columns: [
+      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
+      { name: 'dimension', type: LC, source: 'fixed list', transform: 'name of the events column grouped by', purpose: 'breakdowns' },
+      { name: 'hour', type: "DateTime('UTC')", source: 'events.ts', transform: 'start of hour', purpose: 'time series' },
+      { name: 'value', type: 'String', source: 'events.path, referrer_host, utm_source/medium/campaign, browser, os, device, country, lang, screen', transform: 'group key (already reduced by the privacy step); the API folds values with fewer than TOKUMEI_MIN_VISITORS visitors', purpose: 'breakdowns' },
+      { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' },
+      { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'unique visitors' },
+      { name: 'sessions', type: 'AggregateFunction(uniq, UInt64)', source: 'events.session', transform: 'uniq sketch of hashes', purpose: 'sessions' },
+    ],
+  },
+  {
+    table: 'agg_dimensions_daily', kind: 'aggregate',
+    purpose: 'agg_dimensions_hourly per UTC day: breakdowns over whole days read 24 times fewer rows',
+    retention: 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL',
+    columns: [
+      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
+      { name: 'dimension', type: LC, source: 'fixed list', transform: 'name of the events column grouped by', purpose: 'breakdowns' },
+      { name: 'day', type: 'Date', source: 'events.ts', transform: 'UTC day', purpose: 'time range' },
+      { name: 'value', type: 'String', source: 'as agg_dimensions_hourly.value', transform: 'group key (already reduced by the privacy step); the API folds values with fewer than TOKUMEI_MIN_VISITORS visitors', purpose: 'breakdowns' },
+      { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' },
+      { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'unique visitors' },
+      { name: 'sessions', type: 'AggregateFunction(uniq, UInt64)', source: 'events.session', transform: 'uniq sketch of hashes', purpose: 'sessions' },
+    ],
+  },
+  {
+    table: 'agg_sessions', kind: 'events',
+    purpose: 'One pseudonymous row per session and UTC day: entry and exit page, start, end, page views (session metrics)',
+    retention: 'TOKUMEI_EVENTS_TTL_DAYS (default 30 days), ClickHouse TTL: per-session rows live no longer than events',
+    columns: [
+      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
+      { name: 'day', type: 'Date', source: 'events.ts', transform: 'UTC day (a session hash is per day salt)', purpose: 'retention, range filter' },
+      { name: 'session', type: 'UInt64', source: 'events.session', transform: 'the keyed hash as stored in events; session 0 (none) excluded', purpose: 'one row per session' },
+      { name: 'visitor', type: 'SimpleAggregateFunction(any, UInt64)', source: 'events.visitor', transform: 'the keyed hash as stored in events', purpose: 'visitors per entry/exit page' },
+      { name: 'started', type: "SimpleAggregateFunction(min, DateTime('UTC'))", source: 'events.ts', transform: 'first page view', purpose: 'session duration' },
+      { name: 'ended', type: "SimpleAggregateFunction(max, DateTime('UTC'))", source: 'events.ts', transform: 'last page view', purpose: 'session duration' },
+      { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'views per session, bounce rate' },
+      { name: 'entry_page', type: "AggregateFunction(argMin, String, DateTime('UTC'))", source: 'events.path', transform: 'path of the first page view', purpose: 'entry pages' },
+      { name: 'exit_page', type: "AggregateFunction(argMax, String, DateTime('UTC'))", source: 'events.path', transform: 'path of the last page view', purpose: 'exit pages' },
+    ],
+  },
+  {
+    table: 'agg_realtime_minutely', kind: 'aggregate', purpose: 'Page views and visitors per site and minute, for "visitors in the last 5 minutes"',
+    retention: '1 day, ClickHouse TTL',
+    columns: [
+      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
+      { name: 'minute', type: "DateTime('UTC')", source: 'events.ts', transform: 'start of minute', purpose: 'realtime window' },
+      { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' },
+      { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'current visitors' },
+    ],
+  },
+  // Finalized per-day numbers written by the rollup job (packages/store/migrations/004_rollups.sql): counts only.
+  {
+    table: 'stats_daily', kind: 'aggregate',
+    purpose: 'Finalized page views, visitors, sessions and session metrics per site, UTC day and breakdown value, for days that can no longer change',
+    retention: 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL',
+    columns: [
+      { name: 'site', type: LC, source: 'agg_site_hourly.site', transform: 'group key', purpose: 'which website' },
+      { name: 'dimension', type: LC, source: 'fixed list', transform: "'' for site totals, 'hour', or a breakdown dimension (entry_page and exit_page included)", purpose: 'breakdowns' },
+      { name: 'day', type: 'Date', source: 'state tables', transform: 'UTC day', purpose: 'time range' },
+      { name: 'value', type: 'String', source: 'agg_dimensions_daily.value, agg_sessions entry/exit page, hour of day', transform: 'group key (already reduced by the privacy step); the API folds values with fewer than TOKUMEI_MIN_VISITORS visitors', purpose: 'breakdowns' },
+      { name: 'pageviews', type: 'UInt64', source: 'state tables', transform: 'count', purpose: 'page views' },
+      { name: 'visitors', type: 'UInt64', source: 'uniq states of visitor hashes', transform: 'count of the day (finalized, no hash kept)', purpose: 'unique visitors' },
+      { name: 'sessions', type: 'UInt64', source: 'uniq states of session hashes, agg_sessions', transform: 'count of the day (finalized, no hash kept)', purpose: 'sessions' },
+      { name: 'sessions_started', type: 'UInt64', source: 'agg_sessions', transform: 'count of sessions that started that day', purpose: 'session metrics' },
+      { name: 'session_views', type: 'UInt64', source: 'agg_sessions', transform: 'sum of their page views', purpose: 'views per session' },
+      { name: 'bounces', type: 'UInt64', source: 'agg_sessions', transform: 'count of one-page sessions', purpose: 'bounce rate' },
+      { name: 'duration', type: 'UInt64', source: 'agg_sessions', transform: 'sum of seconds from first to last page view', purpose: 'average session duration' },
+      { name: 'version', type: 'UInt64', source: 'agg_site_hourly', transform: "the day's page views the rollup was made from", purpose: 'replacing a stale rollup' },
+    ],
+  },
+  // Issue 5: the privacy audit's last reports (packages/store/migrations/005_audit_reports.sql).
+  OPERATIONAL('audit_reports', 'privacy audit reports, so GET /api/audit serves the last one', 'TOKUMEI_AGGREGATES_TTL_MONTHS, ClickHouse TTL', [
+    ['created', "DateTime('UTC')", 'clock'], ['passed', 'UInt8', 'audit result'], ['schema_version', 'UInt32', 'report schema'],
+    ['report', 'String', 'audit report as JSON: check results, evidence, masked samples (never a stored value)'],
+    ['markdown', 'String', 'the same report as Markdown'],
+  ]),
 ];
 
 /** The field policy as Markdown: `npx tokumei policy`, and the audit's data inventory. */

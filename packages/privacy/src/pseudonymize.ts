@@ -86,7 +86,7 @@ export class Pseudonymizer {
 
     let session = '0';
     let visitor = '0';
-    const salt = signalled && this.options.consentPolicy === 'count' ? undefined : await this.salts.saltFor(utcDay(record.ts));
+    const salt = signalled && this.options.consentPolicy === 'count' ? undefined : await this.salts.saltFor(utcDay(record.ts), record.run);
     if (salt !== undefined) {
       // Length-prefixed parts (keyedHash64): no choice of site, sid, IP or agent can forge another's input.
       if (record.sid !== undefined) session = keyedHash64(salt, ['session', record.site, record.sid]);

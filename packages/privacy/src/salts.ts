@@ -4,6 +4,20 @@ import { createHash, randomBytes } from 'node:crypto';
 export type UtcDay = string;
 
 const DAY_MS = 86_400_000;
+/** A run salt older than this is destroyed by rotate() even if its import never ended (it crashed). */
+export const RUN_SALT_MAX_MS = DAY_MS;
+const RUN_ID = /^[0-9a-f]{8,32}$/;
+const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Register key of an import run's salt for a day that has no day salt any more. */
+function runKey(run: string, day: UtcDay): string {
+  return `run:${run}:${day}`;
+}
+
+function parseRunKey(key: string): { run: string; day: UtcDay } | undefined {
+  const [prefix, run, day, ...rest] = key.split(':');
+  return prefix === 'run' && run !== undefined && day !== undefined && rest.length === 0 ? { run, day } : undefined;
+}
 /** Records may be stamped slightly ahead of this machine's clock by another machine's. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -29,6 +43,8 @@ export interface SaltRegister {
 /** What auditors see of a salt: its day, a commitment (SHA-256), and when it existed. Never the salt. */
 export interface SaltRecord {
   readonly day: UtcDay;
+  /** Set for an import run's salt of an old day (see SaltStore.saltFor). */
+  readonly run?: string;
   readonly commitment: string;
   readonly created: number;
   readonly destroyed?: number;
@@ -36,7 +52,8 @@ export interface SaltRecord {
 
 /** Anything that gives the worker the salt of a day (undefined: no salt for that day any more, or not yet). */
 export interface SaltSource {
-  saltFor(day: UtcDay): Promise<Buffer | undefined>;
+  /** `run`: the import run a record belongs to; lets days that have no day salt any more get a run salt. */
+  saltFor(day: UtcDay, run?: string): Promise<Buffer | undefined>;
 }
 
 export interface SaltStoreOptions {
@@ -66,7 +83,9 @@ export function commitment(salt: Buffer): string {
 
 /**
  * Salts of UTC days: 32 random bytes each, created on first use, shared through the register, destroyed once their
- * day plus the grace period is over. Records of a day without a salt get no session or visitor hash.
+ * day plus the grace period is over. Records of a day without a salt get no session or visitor hash, unless they come
+ * from an import run: those get a salt of that run and day (register key `run:<id>:<day>`, first write wins so every
+ * worker replica agrees), destroyed by endRun() when the import is done, or by rotate() after RUN_SALT_MAX_MS.
  */
 export class SaltStore implements SaltSource {
   private readonly cache = new Map<UtcDay, Promise<Buffer | undefined>>();
@@ -83,44 +102,85 @@ export class SaltStore implements SaltSource {
     return now >= start - CLOCK_SKEW_MS && now < start + DAY_MS + this.options.graceMs;
   }
 
-  async saltFor(day: UtcDay): Promise<Buffer | undefined> {
+  async saltFor(day: UtcDay, run?: string): Promise<Buffer | undefined> {
     // A salt whose time is over is destroyed everywhere before anything else happens, not at the next timer tick.
     if (this.forgetExpired(this.now())) await this.rotate();
-    if (!this.isLive(day)) return undefined;
-    let salt = this.cache.get(day);
+    let key: string = day;
+    if (!this.isLive(day)) {
+      // Only a well-formed day gets a run salt: anything else would be a key nobody could expire.
+      if (run === undefined || !RUN_ID.test(run) || !DAY_KEY.test(day) || Number.isNaN(dayStart(day))) return undefined;
+      key = runKey(run, day);
+    }
+    let salt = this.cache.get(key);
     if (salt === undefined) {
-      salt = this.obtain(day);
-      this.cache.set(day, salt);
+      salt = this.obtain(key);
+      this.cache.set(key, salt);
       // A failed attempt must be retried by the next caller, not remembered.
-      salt.catch(() => this.cache.delete(day));
+      salt.catch(() => this.cache.delete(key));
     }
     return salt;
+  }
+
+  /** Destroys every salt of an import run, in the register and in memory: called once its records are all stored. */
+  async endRun(run: string): Promise<number> {
+    const prefix = `run:${run}:`;
+    let destroyed = 0;
+    for (const [key, value] of await this.register.load()) {
+      if (!key.startsWith(prefix)) continue;
+      await this.destroy(key, value, this.now());
+      destroyed += 1;
+    }
+    this.forget((key) => key.startsWith(prefix));
+    return destroyed;
   }
 
   /** Destroys every salt whose time is over, in the register and in memory. Returns the days destroyed. */
   async rotate(): Promise<UtcDay[]> {
     const now = this.now();
     const destroyed: UtcDay[] = [];
-    for (const [day, value] of await this.register.load()) {
-      if (this.isLive(day, now)) continue;
-      const decoded = decode(value);
-      await this.register.remove(day);
-      value.fill(0);
-      destroyed.push(day);
-      if (decoded !== undefined) {
-        this.options.onRecord?.({ day, commitment: commitment(decoded.salt), created: decoded.created, destroyed: now });
-        decoded.salt.fill(0);
-      }
+    const registered = await this.register.load();
+    for (const [key, value] of registered) {
+      const run = parseRunKey(key);
+      if (run !== undefined) {
+        if (now - (decode(value)?.created ?? 0) < RUN_SALT_MAX_MS) continue;
+      } else if (this.isLive(key, now)) continue;
+      await this.destroy(key, value, now);
+      destroyed.push(key);
     }
     this.forgetExpired(now);
+    // Run salts another process ended (or this one destroyed above) must not stay in this process's memory.
+    this.forget((key) => parseRunKey(key) !== undefined && (!registered.has(key) || destroyed.includes(key)));
     return destroyed;
+  }
+
+  private async destroy(key: string, value: Buffer, now: number): Promise<void> {
+    const decoded = decode(value);
+    await this.register.remove(key);
+    value.fill(0);
+    if (decoded !== undefined) {
+      const run = parseRunKey(key);
+      this.options.onRecord?.({
+        day: run?.day ?? key, ...(run === undefined ? {} : { run: run.run }),
+        commitment: commitment(decoded.salt), created: decoded.created, destroyed: now,
+      });
+      decoded.salt.fill(0);
+    }
+  }
+
+  private forget(matches: (key: string) => boolean): void {
+    for (const [key, salt] of this.cache) {
+      if (!matches(key)) continue;
+      this.cache.delete(key);
+      void salt.then((bytes) => bytes?.fill(0), () => undefined);
+    }
   }
 
   /** Wipes expired salts from this process's memory at once; the register follows at the next rotate(). */
   private forgetExpired(now: number): boolean {
     let forgot = false;
     for (const [day, salt] of this.cache) {
-      if (this.isLive(day, now)) continue;
+      // Run salts are not tied to the clock of their day; endRun() and rotate() handle them.
+      if (parseRunKey(day) !== undefined || this.isLive(day, now)) continue;
       this.cache.delete(day);
       void salt.then((bytes) => bytes?.fill(0), () => undefined);
       forgot = true;
@@ -128,9 +188,19 @@ export class SaltStore implements SaltSource {
     return forgot;
   }
 
-  /** Days whose salts exist now (for the audit: should be at most today and yesterday). */
+  /** Days whose salts exist now (for the audit: should be at most today and yesterday). Run salts are not days. */
   async liveDays(): Promise<UtcDay[]> {
-    return [...(await this.register.load()).keys()].sort();
+    return [...(await this.register.load()).keys()].filter((key) => parseRunKey(key) === undefined).sort();
+  }
+
+  /** Import runs whose salts exist now, with the days they cover (for the audit). */
+  async liveRuns(): Promise<Map<string, UtcDay[]>> {
+    const runs = new Map<string, UtcDay[]>();
+    for (const key of (await this.register.load()).keys()) {
+      const run = parseRunKey(key);
+      if (run !== undefined) runs.set(run.run, [...(runs.get(run.run) ?? []), run.day].sort());
+    }
+    return runs;
   }
 
   async close(): Promise<void> {
@@ -139,10 +209,11 @@ export class SaltStore implements SaltSource {
     await this.register.close();
   }
 
-  private async obtain(day: UtcDay): Promise<Buffer | undefined> {
-    const won = decode(await this.register.propose(day, encode(this.now(), randomBytes(32))));
+  private async obtain(key: string): Promise<Buffer | undefined> {
+    const won = decode(await this.register.propose(key, encode(this.now(), randomBytes(32))));
     if (won === undefined) return undefined;
-    this.options.onRecord?.({ day, commitment: commitment(won.salt), created: won.created });
+    const run = parseRunKey(key);
+    this.options.onRecord?.({ day: run?.day ?? key, ...(run === undefined ? {} : { run: run.run }), commitment: commitment(won.salt), created: won.created });
     return won.salt;
   }
 }

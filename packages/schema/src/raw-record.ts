@@ -27,6 +27,11 @@ export const RawRecordSchema = Type.Object({
   dnt: Type.Boolean(),
   /** `Sec-GPC: 1` was sent. */
   gpc: Type.Boolean(),
+  /**
+   * Import run id (`tokumei import`): days older than the salt store keeps are hashed with salts that exist only for
+   * this run. Optional and the object schema allows unknown fields, so records stay v1 and an older worker ignores it.
+   */
+  run: Type.Optional(Type.String({ pattern: '^[0-9a-f]{8,32}$' })),
 });
 
 export type RawRecord = Static<typeof RawRecordSchema>;

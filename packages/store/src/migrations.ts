@@ -79,6 +79,13 @@ export async function migrate(client: ClickHouseClient, config: TemplateConfig, 
 const RETENTION = [
   { table: 'events', ttl: (c: TemplateConfig) => `ts + toIntervalDay(${c.eventsTtlDays})` },
   { table: 'agg_pages_hourly', ttl: (c: TemplateConfig) => `hour + toIntervalMonth(${c.aggregatesTtlMonths})` },
+  { table: 'bots_daily', ttl: (c: TemplateConfig) => `day + toIntervalMonth(${c.aggregatesTtlMonths})` },
+  { table: 'agg_site_hourly', ttl: (c: TemplateConfig) => `hour + toIntervalMonth(${c.aggregatesTtlMonths})` },
+  { table: 'agg_dimensions_hourly', ttl: (c: TemplateConfig) => `hour + toIntervalMonth(${c.aggregatesTtlMonths})` },
+  { table: 'agg_dimensions_daily', ttl: (c: TemplateConfig) => `day + toIntervalMonth(${c.aggregatesTtlMonths})` },
+  // Per-session rows are pseudonymous like events: they follow the events retention, not the aggregates'.
+  { table: 'agg_sessions', ttl: (c: TemplateConfig) => `day + toIntervalDay(${c.eventsTtlDays})` },
+  { table: 'stats_daily', ttl: (c: TemplateConfig) => `day + toIntervalMonth(${c.aggregatesTtlMonths})` },
 ] as const;
 
 /** Retention is configuration: when it changes after the tables exist, the TTLs follow. */

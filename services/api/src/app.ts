@@ -2,19 +2,25 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { TokumeiError, type Config, type Logger } from '@tokumei/config';
 import { createServer, errorsPlugin, healthPlugin, requireBearer } from '@tokumei/http';
 import type { Registry } from 'prom-client';
+import { auditRoutes, internalAuditRoutes, type AuditRunner } from './routes/audit.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { statsRoutes } from './routes/stats.js';
 import { StatsQueries } from './stats-queries.js';
 
 export interface ApiDeps {
-  readonly config: Pick<Config, 'apiToken' | 'host'>;
+  /** minVisitors (TOKUMEI_MIN_VISITORS) defaults to the setting's default, 5, so callers that predate it stay k-anonymous. */
+  readonly config: Pick<Config, 'apiToken' | 'host'> & Partial<Pick<Config, 'minVisitors'>>;
   readonly clickhouse: ClickHouseClient;
   readonly logger: Logger;
   readonly registry: Registry;
   readonly clock?: () => number;
   /** Guards `/internal/*` routes used by local CLI commands; none are served without it. */
   readonly controlToken?: string;
+  /** Runs the privacy audit in this process for `POST /internal/audit` (served only with a control token). */
+  readonly audit?: AuditRunner;
 }
 
+const DEFAULT_MIN_VISITORS = 5;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** Statistics without a token are for this machine only: refuse to serve them to a network. */
@@ -32,11 +38,24 @@ export async function buildApiApp(deps: ApiDeps) {
     registry: deps.registry,
     checks: { clickhouse: async () => (await deps.clickhouse.ping()).success },
   });
+  // The dashboard's page and scripts hold no data: they are public, and the page asks for the token to call the API.
+  await app.register(dashboardRoutes);
   const token = deps.config.apiToken;
   await app.register(async (api) => {
     if (token !== undefined) requireBearer(api, token);
-    await api.register(statsRoutes, { queries: new StatsQueries(deps.clickhouse), clock: deps.clock ?? Date.now });
+    await api.register(statsRoutes, {
+      queries: new StatsQueries(deps.clickhouse), clickhouse: deps.clickhouse, clock: deps.clock ?? Date.now,
+      minVisitors: deps.config.minVisitors ?? DEFAULT_MIN_VISITORS,
+    });
+    await api.register(auditRoutes, { clickhouse: deps.clickhouse });
   });
+  const { controlToken, audit } = deps;
+  if (controlToken !== undefined && audit !== undefined) {
+    await app.register(async (internal) => {
+      requireBearer(internal, controlToken);
+      await internal.register(internalAuditRoutes, { runner: audit });
+    });
+  }
   return app;
 }
 

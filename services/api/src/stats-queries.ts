@@ -1,57 +1,154 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { chDateTime, type TimeRange } from './time-range.js';
+import { LIVE_DAYS, LIVE_HOURS, ROLLED, rangeParams } from './rolled-days.js';
 
-export interface Summary {
+export interface Totals {
   pageviews: number;
   visitors: number;
   sessions: number;
 }
 
-export interface Bucket extends Summary {
+/** Totals plus session metrics, for sessions that started in the range. */
+export interface Summary extends Totals {
+  /** Sessions that started in the range (exact count; `sessions` is the uniq count of sessions seen in it). */
+  sessionsStarted: number;
+  /** Single-page sessions among them. */
+  bounces: number;
+  /** bounces / sessionsStarted, 0 when there is none. */
+  bounceRate: number;
+  /** Page views per started session. */
+  viewsPerSession: number;
+  /** Mean seconds from first to last page view of a started session (a bounce lasts 0 s). */
+  avgDuration: number;
+}
+
+export interface Bucket extends Totals {
   time: string;
+}
+
+export interface Realtime {
+  from: string;
+  to: string;
+  pageviews: number;
+  visitors: number;
 }
 
 export type Interval = 'hour' | 'day';
 
+type Numeric = string | number;
+const num = (value: Numeric | undefined): number => Number(value ?? 0);
+const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
+/**
+ * Sessions that started in [from, to) on days not rolled up, with `columns` added to each row. The day bound prunes
+ * parts; merging per (day, session) is needed because an AggregatingMergeTree row is only one per key after
+ * background merges, which a query cannot rely on. A session's row belongs to the day it started (its hash is
+ * day-salted), so rolled-up days drop out whole. `parity` takes every other day: a query unions both halves so two
+ * threads group the usual two live days (yesterday, today) side by side.
+ */
+export function startedSessions(parity: 0 | 1, columns = ''): string {
+  return `
+  SELECT ${columns}day, min(started) AS first_view, max(ended) AS last_view, sum(pageviews) AS views
+  FROM agg_sessions
+  WHERE site = {site:String} AND ${LIVE_DAYS} AND toUInt16(day) % 2 = ${parity}
+  GROUP BY day, session
+  HAVING first_view >= {from:DateTime('UTC')} AND first_view < {to:DateTime('UTC')}`;
+}
+
+/** The day totals of rolled-up days, one row per day. */
+const ROLLED_TOTALS = `stats_daily FINAL WHERE site = {site:String} AND dimension = '' AND ${ROLLED}`;
+
 /**
  * Statistics come from aggregates only; no query here reads the events table. Values are passed as query
- * parameters, never spliced into SQL. Visitor and session counts use `uniq` (approximate above ~65k distinct values).
+ * parameters, never spliced into SQL. Visitor and session counts use `uniq`, see services/api/README.md for its error.
  */
 export class StatsQueries {
   constructor(private readonly client: ClickHouseClient) {}
 
-  async summary(site: string, range: TimeRange): Promise<Summary> {
-    const result = await this.client.query({
-      query: `SELECT toUInt64(sum(pageviews)) AS pageviews, toUInt64(uniqMerge(visitors)) AS visitors, toUInt64(uniqMerge(sessions)) AS sessions
-              FROM agg_pages_hourly
-              WHERE site = {site:String} AND hour >= toStartOfHour({from:DateTime('UTC')}) AND hour < {to:DateTime('UTC')}`,
-      query_params: { site, from: chDateTime(range.from), to: chDateTime(range.to) },
-      format: 'JSONEachRow',
-    });
-    const row = (await result.json<Record<keyof Summary, string | number>>())[0];
-    return { pageviews: Number(row?.pageviews ?? 0), visitors: Number(row?.visitors ?? 0), sessions: Number(row?.sessions ?? 0) };
+  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
+    return result.json<T>();
   }
 
+  /**
+   * Rolled-up days are read as plain numbers; the other days (today, yesterday, stale or partial ones) are finalized
+   * per day from the state tables and added: visitors of different days are different hashes, so never merged.
+   * One UNION ALL rather than joins, so the branches that read states run side by side on their own threads.
+   */
+  async summary(site: string, range: TimeRange): Promise<Summary> {
+    const zeros = (n: number) => Array.from({ length: n }, () => 'toUInt64(0)').join(', ');
+    const [row] = await this.rows<Record<string, Numeric>>(
+      `SELECT toUInt64(sum(pv)) AS pageviews, toUInt64(sum(v)) AS visitors, toUInt64(sum(s)) AS sessions,
+              toUInt64(sum(n)) AS started, toUInt64(sum(b)) AS bounces, toUInt64(sum(vs)) AS view_sum, toUInt64(sum(d)) AS duration
+       FROM (
+         SELECT pageviews AS pv, visitors AS v, sessions AS s, sessions_started AS n, bounces AS b, session_views AS vs, duration AS d
+         FROM ${ROLLED_TOTALS}
+         UNION ALL
+         SELECT sum(pageviews), uniqMerge(visitors), ${zeros(5)}
+         FROM agg_site_hourly WHERE site = {site:String} AND ${LIVE_HOURS} GROUP BY toDate(hour)
+         UNION ALL
+         SELECT toUInt64(0), toUInt64(0), uniqMerge(sessions), ${zeros(4)}
+         FROM agg_site_hourly WHERE site = {site:String} AND ${LIVE_HOURS} GROUP BY toDate(hour)
+         ${([0, 1] as const).map((parity) => `UNION ALL
+         SELECT ${zeros(3)}, count(), countIf(views = 1), toUInt64(sum(views)), toUInt64(sum(last_view - first_view))
+         FROM (${startedSessions(parity)})`).join('\n')})`,
+      await rangeParams(this.client, site, range),
+    );
+    const started = num(row?.started);
+    return {
+      pageviews: num(row?.pageviews),
+      visitors: num(row?.visitors),
+      sessions: num(row?.sessions),
+      sessionsStarted: started,
+      bounces: num(row?.bounces),
+      bounceRate: ratio(num(row?.bounces), started),
+      viewsPerSession: ratio(num(row?.view_sum), started),
+      avgDuration: ratio(num(row?.duration), started),
+    };
+  }
+
+  /** Days or hours of rolled-up days from stats_daily (hours were finalized per hour), the rest from agg_site_hourly. */
   async timeseries(site: string, range: TimeRange, interval: Interval): Promise<Bucket[]> {
-    const bucket = interval === 'hour' ? 'toStartOfHour(hour)' : 'toStartOfDay(hour)';
-    const step = interval === 'hour' ? 'INTERVAL 1 HOUR' : 'INTERVAL 1 DAY';
-    const start = interval === 'hour' ? "toStartOfHour({from:DateTime('UTC')})" : "toStartOfDay({from:DateTime('UTC')})";
-    const result = await this.client.query({
-      query: `SELECT ${bucket} AS t, toUInt64(sum(pageviews)) AS pageviews, toUInt64(uniqMerge(visitors)) AS visitors,
-                     toUInt64(uniqMerge(sessions)) AS sessions
-              FROM agg_pages_hourly
-              WHERE site = {site:String} AND hour >= toStartOfHour({from:DateTime('UTC')}) AND hour < {to:DateTime('UTC')}
-              GROUP BY t
-              ORDER BY t WITH FILL FROM ${start} TO {to:DateTime('UTC')} STEP ${step}`,
-      query_params: { site, from: chDateTime(range.from), to: chDateTime(range.to) },
-      format: 'JSONEachRow',
-    });
-    return (await result.json<{ t: string; pageviews: string | number; visitors: string | number; sessions: string | number }>())
-      .map((r) => ({
-        time: `${r.t.replace(' ', 'T')}Z`,
-        pageviews: Number(r.pageviews),
-        visitors: Number(r.visitors),
-        sessions: Number(r.sessions),
-      }));
+    const hourly = interval === 'hour';
+    const bucket = hourly ? 'toStartOfHour(hour)' : 'toStartOfDay(hour)';
+    const step = hourly ? 'INTERVAL 1 HOUR' : 'INTERVAL 1 DAY';
+    const start = hourly ? "toStartOfHour({from:DateTime('UTC')})" : "toStartOfDay({from:DateTime('UTC')})";
+    const rolled = hourly
+      ? `SELECT toDateTime(day, 'UTC') + toUInt32(value) * 3600 AS t, pageviews, visitors, sessions
+         FROM stats_daily FINAL WHERE site = {site:String} AND dimension = 'hour' AND ${ROLLED}`
+      : `SELECT toDateTime(day, 'UTC') AS t, pageviews, visitors, sessions FROM ${ROLLED_TOTALS}`;
+    const rows = await this.rows<{ t: string } & Record<keyof Totals, Numeric>>(
+      `SELECT t, pageviews, visitors, sessions FROM (
+         ${rolled}
+         UNION ALL
+         SELECT ${bucket} AS t, toUInt64(sum(pageviews)) AS pageviews, toUInt64(uniqMerge(visitors)) AS visitors,
+                toUInt64(uniqMerge(sessions)) AS sessions
+         FROM agg_site_hourly
+         WHERE site = {site:String} AND ${LIVE_HOURS}
+         GROUP BY t)
+       ORDER BY t WITH FILL FROM ${start} TO {to:DateTime('UTC')} STEP ${step}`,
+      await rangeParams(this.client, site, range),
+    );
+    return rows.map((r) => ({
+      time: `${r.t.replace(' ', 'T')}Z`, pageviews: num(r.pageviews), visitors: num(r.visitors), sessions: num(r.sessions),
+    }));
+  }
+
+  /** The current minute and the four before it: "visitors in the last 5 minutes" at minute resolution. */
+  async realtime(site: string, now: Date): Promise<Realtime> {
+    const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - 4 * 60_000);
+    const [row] = await this.rows<Record<'pageviews' | 'visitors', Numeric>>(
+      `SELECT toUInt64(sum(pageviews)) AS pageviews, toUInt64(uniqMerge(visitors)) AS visitors
+       FROM agg_realtime_minutely
+       WHERE site = {site:String} AND minute >= {from:DateTime('UTC')} AND minute <= {to:DateTime('UTC')}`,
+      { site, from: chDateTime(from), to: chDateTime(now) },
+    );
+    return { from: from.toISOString(), to: now.toISOString(), pageviews: num(row?.pageviews), visitors: num(row?.visitors) };
+  }
+
+  /** Sites with any page view in the aggregates' lifetime, for the dashboard's site picker. */
+  async sites(): Promise<string[]> {
+    const rows = await this.rows<{ site: string }>('SELECT DISTINCT site FROM agg_site_hourly ORDER BY site LIMIT 1000', {});
+    return rows.map((r) => r.site);
   }
 }

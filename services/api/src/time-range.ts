@@ -42,3 +42,9 @@ export function parseRange(query: { from?: string; to?: string }, now: number): 
 export function chDateTime(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }
+
+/** The period of the same length that ends where `range` starts, for "compared with the previous period". */
+export function previousRange(range: TimeRange): TimeRange {
+  const length = range.to.getTime() - range.from.getTime();
+  return { from: new Date(range.from.getTime() - length), to: range.from };
+}

@@ -1,9 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, it, expect, afterEach } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createLogger, TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/config';
 import { buildApiApp, type ApiApp } from '@tokumei/api';
 import { Registry } from 'prom-client';
+import { captureLogs } from '../../../test/helpers/logs.js';
 
 const NOW = Date.parse('2026-03-10T12:34:56Z');
 const TOKEN = 'test-token-0123456789';
@@ -11,28 +11,23 @@ const TOKEN = 'test-token-0123456789';
 interface QueryCall { query: string; query_params: Record<string, unknown> }
 
 /** Only what the API uses of a ClickHouse client: ping() and query() → { json() }. */
-function fakeClickHouse(rows: unknown[] = [], options: { up?: boolean; fail?: boolean } = {}) {
+function fakeClickHouse(rows: unknown[] = [], options: { up?: boolean; fail?: boolean; rolled?: unknown[] } = {}) {
   const calls: QueryCall[] = [];
+  const lookups: QueryCall[] = [];
   const client = {
     ping: () => Promise.resolve({ success: options.up ?? true }),
     query: (params: QueryCall) => {
-      calls.push(params);
       if (options.fail === true) return Promise.reject(new Error('connection refused'));
+      // Which days are rolled up (rolled-days.ts) is asked first; here none is, and `calls` holds the statistics queries.
+      if (params.query.includes('max(version)')) {
+        lookups.push(params);
+        return Promise.resolve({ json: () => Promise.resolve(options.rolled ?? []) });
+      }
+      calls.push(params);
       return Promise.resolve({ json: () => Promise.resolve(rows) });
     },
   };
-  return { client: client as unknown as ClickHouseClient, calls };
-}
-
-function captureLogs() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      chunks.push(chunk.toString());
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'trace', destination: stream }), text: () => chunks.join('') };
+  return { client: client as unknown as ClickHouseClient, calls, lookups };
 }
 
 const apps: ApiApp[] = [];
@@ -40,15 +35,15 @@ afterEach(async () => {
   for (const app of apps.splice(0)) await app.close();
 });
 
-async function setup(options: { token?: string; host?: string; rows?: unknown[]; up?: boolean; fail?: boolean } = {}) {
-  const clickhouse = fakeClickHouse(options.rows, { up: options.up, fail: options.fail });
+async function setup(options: { token?: string; host?: string; rows?: unknown[]; up?: boolean; fail?: boolean; rolled?: unknown[] } = {}) {
+  const clickhouse = fakeClickHouse(options.rows, { up: options.up, fail: options.fail, rolled: options.rolled });
   const logs = captureLogs();
   const app = await buildApiApp({
     config: { apiToken: options.token, host: options.host ?? '127.0.0.1' },
     clickhouse: clickhouse.client, logger: logs.logger, registry: new Registry(), clock: () => NOW,
   });
   apps.push(app);
-  return { app, calls: clickhouse.calls, logs };
+  return { app, calls: clickhouse.calls, lookups: clickhouse.lookups, logs };
 }
 
 function get(app: ApiApp, url: string, headers: Record<string, string> = {}) {
@@ -83,6 +78,7 @@ describe('bearer token', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       site: 'example.com', from: '2026-03-04T00:00:00.000Z', to: '2026-03-10T12:34:56.000Z', pageviews: 12, visitors: 5, sessions: 7,
+      sessionsStarted: 0, bounces: 0, bounceRate: 0, viewsPerSession: 0, avgDuration: 0,
     });
   });
 
@@ -136,13 +132,30 @@ describe('query validation', () => {
 describe('stats queries', () => {
   it('passes values as query parameters, never in the SQL text', async () => {
     const site = "x' OR 1=1 --";
-    const { app, calls } = await setup();
+    const { app, calls, lookups } = await setup();
     const response = await get(app, `/api/stats/summary?site=${encodeURIComponent(site)}&from=2026-03-01&to=2026-03-02`);
     expect(response.statusCode).toBe(200);
     expect(calls).toHaveLength(1);
-    expect(calls[0]?.query).not.toContain(site);
-    expect(calls[0]?.query).not.toMatch(/\bevents\b/); // aggregates only
-    expect(calls[0]?.query_params).toEqual({ site, from: '2026-03-01 00:00:00', to: '2026-03-03 00:00:00' });
+    for (const call of [...lookups, ...calls]) {
+      expect(call.query).not.toContain(site);
+      expect(call.query).not.toMatch(/\bevents\b/); // aggregates only
+    }
+    expect(lookups[0]?.query_params).toMatchObject({ site, first: '2026-03-01', end: '2026-03-03' });
+    expect(calls[0]?.query_params).toEqual({
+      site, from: '2026-03-01 00:00:00', to: '2026-03-03 00:00:00', rolled_days: [], rolled_versions: [],
+      live_from: '2026-03-01 00:00:00', live_to: '2026-03-03 00:00:00',
+    });
+  });
+
+  it.each([
+    ['the first days', ['2026-03-01', '2026-03-02'], '2026-03-03 00:00:00', '2026-03-04 00:00:00'],
+    ['the first and last day (a stale day between)', ['2026-03-01', '2026-03-03'], '2026-03-02 00:00:00', '2026-03-03 00:00:00'],
+    ['every day', ['2026-03-01', '2026-03-02', '2026-03-03'], '2026-03-04 00:00:00', '2026-03-04 00:00:00'],
+  ])('reads rolled-up days from stats_daily and narrows the state tables to the rest: %s', async (_name, days, liveFrom, liveTo) => {
+    const { app, calls } = await setup({ rolled: days.map((day, i) => ({ day, version: String(10 + i) })) });
+    expect((await get(app, '/api/stats/breakdown?site=a&dimension=page&from=2026-03-01&to=2026-03-03')).statusCode).toBe(200);
+    expect(calls[0]?.query).toContain('stats_daily FINAL');
+    expect(calls[0]?.query_params).toMatchObject({ rolled_days: days, rolled_versions: days.map((_d, i) => 10 + i), live_from: liveFrom, live_to: liveTo });
   });
 
   it('answers zeros when ClickHouse has no row', async () => {
@@ -209,5 +222,73 @@ describe('health', () => {
     const response = await get(app, '/api/stats/nope?site=a');
     expect(response.statusCode).toBe(404);
     expect(errorCode(response)).toBe('TKM_NOT_FOUND');
+  });
+});
+
+describe('breakdown, comparison, realtime', () => {
+  it('returns the named rows, then one (other) row, and says how many values were folded', async () => {
+    const rows = [
+      { folded: 1, label: '', visitors: '7', pageviews: '9', sessions: '7', n_values: '4', named: '2' },
+      { folded: 0, label: '/pricing', visitors: '30', pageviews: '41', sessions: '33', n_values: '1', named: '2' },
+      { folded: 0, label: '/', visitors: '12', pageviews: '20', sessions: '12', n_values: '1', named: '2' },
+    ];
+    const { app, calls } = await setup({ rows });
+    const response = await get(app, '/api/stats/breakdown?site=a&dimension=page&limit=1&from=2026-03-01&to=2026-03-02');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      dimension: 'page', limit: 1, minVisitors: 5, folded: 4, more: 1,
+      rows: [{ value: '/pricing', visitors: 30, pageviews: 41, sessions: 33 }, { value: '(other)', other: true, visitors: 7, pageviews: 9, sessions: 7 }],
+    });
+    expect(calls[0]?.query_params).toMatchObject({ site: 'a', dimension: 'page', k: 5, limit: 2 });
+    expect(calls[0]?.query).not.toMatch(/\bevents\b/);
+  });
+
+  it('reads entry pages from the per-session table', async () => {
+    const { app, calls } = await setup();
+    expect((await get(app, '/api/stats/breakdown?site=a&dimension=entry_page')).statusCode).toBe(200);
+    expect(calls[0]?.query).toContain('argMinMerge(entry_page)');
+  });
+
+  it.each([['an unknown dimension', 'dimension=ip'], ['no dimension', ''], ['a limit of 0', 'dimension=page&limit=0'], ['a limit above 1000', 'dimension=page&limit=1001']])(
+    'rejects %s', async (_name, params) => {
+      const { app, calls } = await setup();
+      const response = await get(app, `/api/stats/breakdown?site=a&${params}`);
+      expect(response.statusCode).toBe(400);
+      expect(errorCode(response)).toBe('TKM_INVALID_QUERY');
+      expect(calls).toHaveLength(0);
+    });
+
+  it('compares with the period of the same length just before', async () => {
+    const { app, calls } = await setup({ rows: [{ pageviews: 3, visitors: 2, sessions: 2, started: 2, bounces: 1, view_sum: 3, duration: 50 }] });
+    const response = await get(app, '/api/stats/summary?site=a&from=2026-03-08&to=2026-03-09&compare=previous');
+    expect(response.json()).toMatchObject({
+      from: '2026-03-08T00:00:00.000Z', to: '2026-03-10T00:00:00.000Z', bounceRate: 0.5, viewsPerSession: 1.5, avgDuration: 25,
+      previous: { from: '2026-03-06T00:00:00.000Z', to: '2026-03-08T00:00:00.000Z', pageviews: 3 },
+    });
+    expect(calls.map((c) => c.query_params.from)).toEqual(['2026-03-08 00:00:00', '2026-03-06 00:00:00']);
+  });
+
+  it('realtime covers the current minute and the four before it', async () => {
+    const { app, calls } = await setup({ rows: [{ pageviews: '4', visitors: '3' }] });
+    const response = await get(app, '/api/stats/realtime?site=a');
+    expect(response.json()).toEqual({ site: 'a', from: '2026-03-10T12:30:00.000Z', to: '2026-03-10T12:34:56.000Z', pageviews: 4, visitors: 3 });
+    expect(calls[0]?.query).toContain('agg_realtime_minutely');
+  });
+});
+
+describe('dashboard', () => {
+  it('serves the page and uPlot without a token, with a strict content security policy', async () => {
+    const { app, calls } = await setup({ token: TOKEN });
+    const page = await get(app, '/');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.body).toContain('/dashboard/uPlot.iife.min.js');
+    for (const asset of ['/dashboard/app.js', '/dashboard/style.css', '/dashboard/uPlot.iife.min.js', '/dashboard/uPlot.min.css']) {
+      expect((await get(app, asset)).statusCode, asset).toBe(200);
+    }
+    expect(calls).toHaveLength(0);
+    // The data behind it still needs the token.
+    expect((await get(app, '/api/stats/sites')).statusCode).toBe(401);
   });
 });

@@ -5,6 +5,7 @@ import { buildTracker } from '@tokumei/tracker';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { corsPlugin } from './cors.js';
 import { collectRoutes } from './routes/collect.js';
+import { internalRoutes, type ImportTarget } from './routes/internal.js';
 import { trackerRoutes } from './routes/tracker.js';
 
 export interface IngestDeps {
@@ -16,6 +17,8 @@ export interface IngestDeps {
   readonly clock?: () => number;
   /** Guards `/internal/*` routes used by local CLI commands; none are served without it. */
   readonly controlToken?: string;
+  /** Set where the worker runs in this process: `tokumei import` hands it records through `/internal/records`. */
+  readonly imports?: ImportTarget;
 }
 
 /** Builds the ingest app without listening, so tests drive it with app.inject(). */
@@ -34,6 +37,10 @@ export async function buildIngestApp(deps: IngestDeps) {
     await beacons.register(corsPlugin, { path: '/collect', methods: ['POST'] });
     await beacons.register(collectRoutes, { publisher: deps.publisher, accepted, clock: deps.clock });
   });
+  const controlToken = deps.controlToken;
+  if (controlToken !== undefined && deps.imports !== undefined) {
+    await app.register(internalRoutes, { token: controlToken, imports: deps.imports });
+  }
   await app.register(trackerRoutes, { script: buildTracker({ consentPolicy: deps.config.consentPolicy }) });
   return app;
 }

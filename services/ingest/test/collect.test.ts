@@ -1,24 +1,13 @@
-import { Writable } from 'node:stream';
 import { describe, it, expect, afterEach } from 'vitest';
 import { MemoryBus, type Publisher } from '@tokumei/bus';
-import { createLogger, loadConfig, type Config } from '@tokumei/config';
+import { loadConfig, type Config } from '@tokumei/config';
 import { buildIngestApp, type IngestApp } from '@tokumei/ingest';
 import { decodeRawRecord, type RawRecord } from '@tokumei/schema';
 import { Registry } from 'prom-client';
+import { captureLogs } from '../../../test/helpers/logs.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const BEACON = { site: 'example.com', url: 'https://example.com/page?utm_source=x', referrer: 'https://ref.example/', sid: 'abc', w: 1280, lang: 'en-GB' };
-
-function captureLogs() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      chunks.push(chunk.toString());
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'trace', destination: stream }), text: () => chunks.join('') };
-}
 
 interface Options {
   trustProxy?: Config['trustProxy'];

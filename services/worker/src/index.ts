@@ -2,3 +2,4 @@ export { Worker, type WorkerDeps } from './worker.js';
 export { ClickHouseSink } from './sink.js';
 export { cutChunks, dedupToken, type Chunk, type OffsetRange } from './chunks.js';
 export { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+export { handleDirect, IMPORT_CHUNK_RECORDS } from './direct.js';

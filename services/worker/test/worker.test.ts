@@ -1,11 +1,10 @@
-import { Writable } from 'node:stream';
 import { describe, it, expect, vi } from 'vitest';
 import { MemoryBus, type BatchHandler, type ConsumedMessage, type PartitionBatch, type Subscriber } from '@tokumei/bus';
-import { createLogger } from '@tokumei/config';
 import { MemorySaltStore, Pseudonymizer, type EventRow } from '@tokumei/privacy';
 import { RAW_RECORD_VERSION, encodeRawRecord, type RawRecord } from '@tokumei/schema';
 import { Worker, createWorkerMetrics, type ClickHouseSink, type OffsetRange } from '@tokumei/worker';
 import { Registry } from 'prom-client';
+import { captureLogs } from '../../../test/helpers/logs.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const IP = '203.0.113.7';
@@ -89,17 +88,6 @@ function tracingSubscriber(inner: Subscriber, sink: FakeSink): Subscriber {
     })),
     stop: () => inner.stop(),
   };
-}
-
-function captureLogs() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      chunks.push(chunk.toString());
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'trace', destination: stream }), text: () => chunks.join('') };
 }
 
 function setup(options: { batchSize?: number; maxBatch?: number } = {}) {

@@ -1,37 +1,70 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { parseRange } from '../time-range.js';
+import { parseRange, previousRange, type TimeRange } from '../time-range.js';
 import type { StatsQueries } from '../stats-queries.js';
+import { DIMENSIONS, breakdown } from '../breakdown-queries.js';
 
 const Site = Type.String({ minLength: 1, maxLength: 100 });
 const DateParam = Type.String({ minLength: 10, maxLength: 40 });
-const RangeQuery = Type.Object({ site: Site, from: Type.Optional(DateParam), to: Type.Optional(DateParam) }, { additionalProperties: false });
+const Range = { site: Site, from: Type.Optional(DateParam), to: Type.Optional(DateParam) };
+const SummaryQuery = Type.Object({ ...Range, compare: Type.Optional(Type.Literal('previous')) }, { additionalProperties: false });
 const SeriesQuery = Type.Object({
-  site: Site,
-  from: Type.Optional(DateParam),
-  to: Type.Optional(DateParam),
+  ...Range,
   interval: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])),
 }, { additionalProperties: false });
+const BreakdownQuery = Type.Object({
+  ...Range,
+  dimension: Type.Union(DIMENSIONS.map((d) => Type.Literal(d))),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+}, { additionalProperties: false });
+const RealtimeQuery = Type.Object({ site: Site }, { additionalProperties: false });
 
 export interface StatsRouteOptions {
   readonly queries: StatsQueries;
+  readonly clickhouse: ClickHouseClient;
   readonly clock: () => number;
+  /** k-anonymity threshold (TOKUMEI_MIN_VISITORS). */
+  readonly minVisitors: number;
 }
+
+const DEFAULT_LIMIT = 10;
+const span = (site: string, range: TimeRange) => ({ site, from: range.from.toISOString(), to: range.to.toISOString() });
 
 export const statsRoutes: FastifyPluginAsync<StatsRouteOptions> = (fastify, options) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { queries } = options;
 
-  app.get('/api/stats/summary', { schema: { querystring: RangeQuery } }, async (request) => {
+  app.get('/api/stats/summary', { schema: { querystring: SummaryQuery } }, async (request) => {
+    const { site, compare } = request.query;
     const range = parseRange(request.query, options.clock());
-    const summary = await options.queries.summary(request.query.site, range);
-    return { site: request.query.site, from: range.from.toISOString(), to: range.to.toISOString(), ...summary };
+    if (compare !== 'previous') return { ...span(site, range), ...await queries.summary(site, range) };
+    // The period of the same length just before: "this week vs last week".
+    const before = previousRange(range);
+    const [current, previous] = await Promise.all([queries.summary(site, range), queries.summary(site, before)]);
+    const { site: _site, ...previousSpan } = span(site, before);
+    return { ...span(site, range), ...current, previous: { ...previousSpan, ...previous } };
   });
 
   app.get('/api/stats/timeseries', { schema: { querystring: SeriesQuery } }, async (request) => {
     const range = parseRange(request.query, options.clock());
     const interval = request.query.interval ?? 'day';
-    const series = await options.queries.timeseries(request.query.site, range, interval);
-    return { site: request.query.site, from: range.from.toISOString(), to: range.to.toISOString(), interval, series };
+    const series = await queries.timeseries(request.query.site, range, interval);
+    return { ...span(request.query.site, range), interval, series };
   });
+
+  app.get('/api/stats/breakdown', { schema: { querystring: BreakdownQuery } }, async (request) => {
+    const { site, dimension } = request.query;
+    const range = parseRange(request.query, options.clock());
+    const limit = request.query.limit ?? DEFAULT_LIMIT;
+    const result = await breakdown(options.clickhouse, site, range, dimension, limit, options.minVisitors);
+    return { ...span(site, range), dimension, limit, minVisitors: options.minVisitors, ...result };
+  });
+
+  app.get('/api/stats/realtime', { schema: { querystring: RealtimeQuery } }, async (request) => {
+    return { site: request.query.site, ...await queries.realtime(request.query.site, new Date(options.clock())) };
+  });
+
+  app.get('/api/stats/sites', async () => ({ sites: await queries.sites() }));
   return Promise.resolve();
 };

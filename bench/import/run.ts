@@ -1,0 +1,63 @@
+/**
+ * bench/import: a generated 1 M-line combined log (realistic paths, ~2,000 browser agents, bots, assets, POSTs and
+ * errors mixed in) imported end to end into embedded ClickHouse by `tokumei import` (its own process, nothing else
+ * running: parse → filter → raw records → worker → privacy engine → chDB), against GoAccess parsing the same file
+ * with --log-format=COMBINED in the same run. Both are timed as whole processes, start-up included.
+ *   npm run bench:import        (BENCH_LINES, default 1000000; BENCH_KEEP=1 keeps the log and data directory)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { peerStats, writeAccessLog } from '../../test/helpers/access-log.js';
+
+const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const TARGET_RATIO = 2;
+const GOACCESS = '/usr/bin/goaccess';
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../packages/cli/bin/tokumei.js');
+const DAY = 86_400_000;
+
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; code: number | null; output: string }> {
+  const started = performance.now();
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ seconds: (performance.now() - started) / 1000, code, output })));
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokumei-bench-import-'));
+const file = path.join(dir, 'access.log');
+const started = performance.now();
+// Seven days ending yesterday: most lines are on days older than the salt store keeps (run salts), as in a backfill.
+writeAccessLog(file, { lines: LINES, start: Math.floor(Date.now() / DAY) * DAY - 7 * DAY, days: 7, seed: 7 });
+const size = fs.statSync(file).size;
+process.stdout.write(`generated ${LINES.toLocaleString('en-US')} lines (${(size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+
+let goaccess: number | undefined;
+if (spawnSync(GOACCESS, ['--version']).status === 0) {
+  const report = path.join(dir, 'goaccess.json');
+  const run = await timed(GOACCESS, [file, '--log-format=COMBINED', '--no-global-config', '-o', report], { PATH: process.env.PATH ?? '' });
+  if (run.code !== 0) throw new Error(`goaccess failed (${run.code}): ${run.output.slice(0, 500)}`);
+  goaccess = LINES / run.seconds;
+  process.stdout.write(`goaccess ${spawnSync(GOACCESS, ['--version']).stdout.toString().split('\n')[0]}: ${run.seconds.toFixed(2)} s, ${Math.round(goaccess).toLocaleString('en-US')} lines/s\n`);
+} else {
+  process.stdout.write(`${GOACCESS} not found (apt-get install goaccess): no baseline\n`);
+}
+
+const dataDir = path.join(dir, 'data');
+const run = await timed(process.execPath, [BIN, 'import', '--quiet', '--site', 'bench.example.com', file], {
+  PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TOKUMEI_DATA_DIR: dataDir, TOKUMEI_LOG_LEVEL: 'warn',
+});
+if (run.code !== 0) throw new Error(`tokumei import failed (${run.code}):\n${run.output}`);
+const tokumei = LINES / run.seconds;
+const peer = peerStats(file);
+process.stdout.write(`${run.output.trim()}\n`);
+process.stdout.write(`tokumei import (end to end into chDB, process start to exit): ${run.seconds.toFixed(2)} s, ${Math.round(tokumei).toLocaleString('en-US')} lines/s, ${peer.total.toLocaleString('en-US')} page views stored\n`);
+if (goaccess !== undefined) {
+  const ratio = tokumei / goaccess;
+  process.stdout.write(`ratio vs goaccess: ${ratio.toFixed(2)}× (target ≥ ${TARGET_RATIO}×: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})\n`);
+}
+if (process.env.BENCH_KEEP === '1') process.stdout.write(`kept ${dir}\n`);
+else fs.rmSync(dir, { recursive: true, force: true });

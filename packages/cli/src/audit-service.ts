@@ -1,0 +1,74 @@
+import path from 'node:path';
+import type { AuditRunner } from '@tokumei/api';
+import {
+  fileSaltRegisterView, httpCanarySender, runAudit, saveReport,
+  type AuditEnvironment, type AuditReport, type CanarySender, type SaltRegisterView,
+} from '@tokumei/audit';
+import { KafkaBus, type Bus, type KafkaInspector } from '@tokumei/bus';
+import type { Config, Logger } from '@tokumei/config';
+import type { IngestApp } from '@tokumei/ingest';
+import type { SaltRegister } from '@tokumei/privacy';
+import type { StoreClient } from '@tokumei/store';
+
+/**
+ * Sends canary beacons to this process's own ingest app, through the real `/collect` route, with the canary address
+ * as the connection's address: no proxy header, so it works whether or not TOKUMEI_TRUST_PROXY is set.
+ */
+export function inProcessCanarySender(ingest: Pick<IngestApp, 'inject'>): CanarySender {
+  return {
+    description: 'this instance\'s ingest, POST /collect with the canary address as the client connection\'s address',
+    send: async (beacon, client) => (await ingest.inject({
+      method: 'POST', url: '/collect', remoteAddress: client.ip,
+      headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': client.userAgent },
+      payload: JSON.stringify(beacon),
+    })).statusCode,
+  };
+}
+
+/** Where the audit reads salts: the worker's own register when it runs here, else the file or a Kafka reader. */
+export function saltRegisterView(config: Config, bus: Bus, register: SaltRegister | undefined): SaltRegisterView {
+  if (!(bus instanceof KafkaBus)) return fileSaltRegisterView(path.join(config.dataDir, 'salts.json'));
+  const description = `shared salt register (Kafka topic ${config.privacy.saltTopic})`;
+  let shared: SaltRegister | undefined = register;
+  return {
+    description,
+    load: () => (shared ??= bus.sharedRegister({ topic: config.privacy.saltTopic, retentionMs: 2 * 86_400_000 + config.privacy.saltGraceMs })).load(),
+  };
+}
+
+export interface AuditParts {
+  readonly config: Config;
+  readonly store: StoreClient;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly ranIn: AuditReport['deployment']['ranIn'];
+  readonly register?: SaltRegister;
+  /** This process's ingest app, once it exists (the API is built before ingest). */
+  readonly ingest?: () => Pick<IngestApp, 'inject'> | undefined;
+}
+
+/** The audit over a process's parts: runs it, keeps the report in ClickHouse for `GET /api/audit`, returns it. */
+/** An AuditRunner (what the API calls) that gives back the full report. */
+export interface ReportingAuditRunner extends AuditRunner {
+  run(options: Parameters<AuditRunner['run']>[0]): Promise<AuditReport>;
+}
+
+export function createAuditRunner(parts: AuditParts): ReportingAuditRunner {
+  let inspector: KafkaInspector | undefined;
+  const salts = saltRegisterView(parts.config, parts.bus, parts.register);
+  return {
+    run: async (options) => {
+      if (parts.bus instanceof KafkaBus) inspector ??= parts.bus.inspector();
+      const local = parts.ingest?.();
+      const canarySender = options.ingest !== undefined ? httpCanarySender(options.ingest) : local === undefined ? undefined : inProcessCanarySender(local);
+      const env: AuditEnvironment = {
+        config: parts.config, clickhouse: parts.store.client, storeKind: parts.store.kind, ranIn: parts.ranIn,
+        kafka: inspector, salts, canarySender, logFile: parts.config.logFile, flushLogs: () => parts.logger.flush(),
+      };
+      const report = await runAudit(env, { canary: options.canary, days: options.days });
+      const saved = await saveReport(parts.store.client, report);
+      parts.logger.info({ passed: report.passed, failed: report.checks.filter((c) => c.status === 'fail').map((c) => c.id), saved }, 'privacy audit finished');
+      return report;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { RAW_RECORD_VERSION, encodeRawRecord, partitionKey, type RawRecord } from '@tokumei/schema';
+import { classify, type BotDetector } from './filters.js';
+import { isBad, type LineFormat, type ParsedLine } from './formats.js';
+import { readLines, type LineInput } from './lines.js';
+import type { SessionAssigner } from './sessions.js';
+import type { RecordSink, SinkMessage } from './sink.js';
+
+/** Bad lines reported one by one; past this only the count per reason. */
+export const MAX_REPORTED_BAD_LINES = 20;
+
+export interface ImportCounts {
+  lines: number;
+  pageviews: number;
+  /** Sent to the worker, which counts them per day in bots_daily and stores no event. */
+  bots: number;
+  skipped: { status: number; method: number; asset: number; empty: number };
+  bad: number;
+  /** Line number and reason, never the line's text (it holds an IP). */
+  badLines: { line: number; reason: string }[];
+  badReasons: Record<string, number>;
+}
+
+export function emptyCounts(): ImportCounts {
+  return { lines: 0, pageviews: 0, bots: 0, skipped: { status: 0, method: 0, asset: 0, empty: 0 }, bad: 0, badLines: [], badReasons: {} };
+}
+
+export interface Position {
+  readonly stream: string;
+  readonly offset: number;
+  readonly line: number;
+  readonly seq: number;
+}
+
+export interface ImportOptions {
+  readonly format: LineFormat;
+  /** Site for every line; without it, the line's host field. */
+  readonly site: string | undefined;
+  readonly run: string;
+  readonly batchSize: number;
+  readonly follow: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly sessions: SessionAssigner;
+  readonly bots: BotDetector;
+  readonly sink: RecordSink;
+  readonly counts: ImportCounts;
+  /** Called after each stored batch: the position from which a new run would continue. */
+  readonly save?: (position: Position) => void;
+  readonly onProgress?: (inputBytes: number) => void;
+}
+
+interface Pending extends SinkMessage {
+  readonly end: number;
+  readonly line: number;
+}
+
+const MAX_URL = 8192;
+
+function bad(counts: ImportCounts, line: number, reason: string): void {
+  counts.bad += 1;
+  counts.badReasons[reason] = (counts.badReasons[reason] ?? 0) + 1;
+  if (counts.badLines.length < MAX_REPORTED_BAD_LINES) counts.badLines.push({ line, reason });
+}
+
+/** The raw record of a page view (or of a bot's request, with no address: the worker only counts those). */
+function toRecord(parsed: ParsedLine, options: ImportOptions, bot: boolean): RawRecord | string {
+  const site = options.site ?? parsed.host;
+  if (site === undefined) return 'no host in the line (give --site)';
+  const target = parsed.target;
+  let url: string;
+  if (target.startsWith('/')) url = `${parsed.scheme === 'http' ? 'http' : 'https'}://${parsed.host ?? site}${target}`;
+  else if (/^https?:\/\//i.test(target)) url = target;
+  else return 'request target is not a path';
+  if (url.length > MAX_URL) return 'URL longer than 8192 characters';
+  if (parsed.ip.length > 64) return 'client address longer than 64 characters';
+  const ua = parsed.ua.slice(0, 1024);
+  const ref = parsed.referrer !== undefined && parsed.referrer.length <= MAX_URL ? parsed.referrer : undefined;
+  return {
+    v: RAW_RECORD_VERSION, src: 'log', ts: parsed.ts, site, url, ref, event: 'pageview',
+    // A bot's address and session are of no use to the worker, so they never reach the bus.
+    sid: bot ? undefined : options.sessions.sid(site, parsed.ip, ua, parsed.ts),
+    ip: bot ? '' : parsed.ip, ua, dnt: false, gpc: false, run: options.run,
+  };
+}
+
+/**
+ * Reads one input from `from`, turns its page views into raw records and sends them in batches, saving the position
+ * after each stored batch. Returns false when stopped by the signal (what was read is stored and saved).
+ */
+export async function importInput(input: LineInput, from: Position, options: ImportOptions): Promise<boolean> {
+  const { counts, sink } = options;
+  let line = from.line;
+  let lastEnd = from.offset;
+  let pending: Pending[] = [];
+  /** Number of the first record not yet durable; records are numbered by their order in the file. */
+  let committed = from.seq;
+  /** Sent but held back by the worker (part of a range an earlier attempt recorded): sent again first. */
+  let carry: Pending[] = [];
+  let inFlight: Promise<void> = Promise.resolve();
+
+  const send = async (batch: Pending[], end: number, endLine: number): Promise<void> => {
+    const messages = carry.length === 0 ? batch : [...carry, ...batch];
+    if (messages.length > 0) {
+      const first = committed;
+      committed = await sink.send(from.stream, first, messages);
+      carry = messages.slice(committed - first);
+    }
+    const last = carry.length === 0 ? { end, line: endLine } : messages[messages.length - carry.length - 1];
+    if (last !== undefined) options.save?.({ stream: from.stream, offset: last.end, line: last.line, seq: committed });
+  };
+  // One batch is stored while the next is parsed: ClickHouse works off the main thread, so the two overlap.
+  // Sends stay strictly in order (the worker handles one stream's batches one after another).
+  const flush = async (): Promise<void> => {
+    const batch = pending;
+    pending = [];
+    const [end, endLine] = [lastEnd, line];
+    await inFlight;
+    inFlight = send(batch, end, endLine);
+    inFlight.catch(() => undefined);
+  };
+
+  for await (const batch of readLines(input, { start: from.offset, follow: options.follow, signal: options.signal })) {
+    for (let i = 0; i < batch.lines.length; i += 1) {
+      line += 1;
+      counts.lines += 1;
+      const text = batch.lines[i];
+      lastEnd = batch.ends[i] ?? lastEnd;
+      if (text === undefined) {
+        bad(counts, line, 'longer than 64 KiB');
+        continue;
+      }
+      if (text.trim() === '') {
+        counts.skipped.empty += 1;
+        continue;
+      }
+      const parsed = options.format.parse(text);
+      if (isBad(parsed)) {
+        bad(counts, line, parsed.bad);
+        continue;
+      }
+      const skip = classify(parsed, options.bots);
+      if (skip !== undefined && skip !== 'bot') {
+        counts.skipped[skip] += 1;
+        continue;
+      }
+      const record = toRecord(parsed, options, skip === 'bot');
+      if (typeof record === 'string') {
+        bad(counts, line, record);
+        continue;
+      }
+      if (skip === 'bot') counts.bots += 1;
+      else counts.pageviews += 1;
+      pending.push({ key: sink.keyed ? partitionKey(record) : '', value: encodeRawRecord(record), end: lastEnd, line });
+      if (pending.length >= options.batchSize) await flush();
+    }
+    options.onProgress?.(batch.inputBytes);
+    if (batch.idle === true) await flush();
+    if (options.signal?.aborted === true) break;
+  }
+  await flush();
+  await inFlight;
+  if (carry.length > 0) throw new Error(`${carry.length} records could not be stored`);
+  return options.signal?.aborted !== true;
+}

@@ -1,0 +1,154 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '@tokumei/config';
+
+/**
+ * The rollup job: writes each finished (site, UTC day) into stats_daily as plain numbers (migration 004), so the
+ * stats API adds up a few rows per day instead of merging uniq states and grouping per-session rows on every request.
+ *
+ * A day is finished once it is older than yesterday: its salt is destroyed at most 24 h after the day ends
+ * (TOKUMEI_SALT_GRACE_HOURS ≤ 24), so no new hash for it can be made. Records can still arrive late (a batch
+ * hashed just before the salt was destroyed, `tokumei import` of old logs); they raise the day's page views in
+ * agg_site_hourly above the rolled-up version, the API reads that day from the state tables again, and the next run
+ * rolls it up again. Every run is idempotent: the version is the page-view count the rollup was made from, so two
+ * worker replicas rolling up the same day write the same rows and ReplacingMergeTree keeps one.
+ */
+
+const DAY_MS = 86_400_000;
+/** How often a worker looks for days to roll up. Late records are served exactly from the state tables meanwhile. */
+export const ROLLUP_INTERVAL_MS = 10 * 60_000;
+
+/** Finished days whose page views in the state tables exceed their rolled-up version (0 when never rolled up). */
+const PENDING = `
+  SELECT s.site AS site, toString(s.day) AS day, toString(s.pv) AS pageviews, toString(r.version) AS previous
+  FROM (SELECT site, toDate(hour) AS day, sum(pageviews) AS pv FROM agg_site_hourly
+        WHERE hour < {final_before:DateTime('UTC')} GROUP BY site, day) AS s
+  LEFT JOIN (SELECT site, day, max(version) AS version FROM stats_daily WHERE dimension = '' GROUP BY site, day) AS r
+    ON r.site = s.site AND r.day = s.day
+  WHERE s.pv > r.version
+  ORDER BY s.day, s.site`;
+
+const DAY_HOURS = "site = {site:String} AND hour >= {start:DateTime('UTC')} AND hour < {end:DateTime('UTC')}";
+
+/** One row per session that started on the day (a session hash never spans two days). */
+const SESSIONS = `
+  SELECT argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit, any(visitor) AS session_visitor,
+         sum(pageviews) AS views, min(started) AS first_view, max(ended) AS last_view
+  FROM agg_sessions
+  WHERE site = {site:String} AND day = {day:Date} AND NOT {keep_sessions:Bool}
+  GROUP BY session`;
+
+/** The previous rollup's rows, for session metrics whose per-session rows may already have expired. */
+const PREVIOUS = 'stats_daily FINAL WHERE site = {site:String} AND day = {day:Date} AND version = {previous:UInt64} AND {keep_sessions:Bool}';
+
+const METRICS = 'pageviews, visitors, sessions, sessions_started, session_views, bounces, duration';
+
+/** Every row of one (site, day), in one statement so all of them are read from one snapshot of the state tables. */
+const ROLLUP = `
+  INSERT INTO stats_daily (site, dimension, day, value, ${METRICS}, version)
+  SELECT {site:String}, dimension, {day:Date}, value, ${METRICS}, {version:UInt64}
+  FROM (
+    SELECT '' AS dimension, '' AS value, t.pageviews AS pageviews, t.visitors AS visitors, t.sessions AS sessions,
+           s.started AS sessions_started, s.views AS session_views, s.bounces AS bounces, s.duration AS duration
+    FROM (SELECT toUInt64(sum(pageviews)) AS pageviews, toUInt64(uniqMerge(visitors)) AS visitors,
+                 toUInt64(uniqMerge(sessions)) AS sessions
+          FROM agg_site_hourly WHERE ${DAY_HOURS}) AS t
+    CROSS JOIN (
+      SELECT toUInt64(sum(n)) AS started, toUInt64(sum(v)) AS views, toUInt64(sum(b)) AS bounces, toUInt64(sum(d)) AS duration FROM (
+        SELECT count() AS n, toUInt64(sum(views)) AS v, countIf(views = 1) AS b, toUInt64(sum(last_view - first_view)) AS d
+        FROM (${SESSIONS})
+        UNION ALL
+        SELECT sessions_started, session_views, bounces, duration FROM ${PREVIOUS} AND dimension = '')) AS s
+    UNION ALL
+    -- Hours are finalized per hour: one visitor can be in several hours of the day.
+    SELECT 'hour', leftPad(toString(toHour(hour)), 2, '0'), toUInt64(sum(pageviews)), toUInt64(uniqMerge(visitors)),
+           toUInt64(uniqMerge(sessions)), 0, 0, 0, 0
+    FROM agg_site_hourly WHERE ${DAY_HOURS} GROUP BY hour
+    UNION ALL
+    SELECT toString(dimension), value, toUInt64(sum(pageviews)), toUInt64(uniqMerge(visitors)), toUInt64(uniqMerge(sessions)), 0, 0, 0, 0
+    FROM agg_dimensions_daily WHERE site = {site:String} AND day = {day:Date} GROUP BY dimension, value
+    UNION ALL
+    -- Entry and exit pages: page views are those of the sessions, as in the live query.
+    SELECT dimension, page, toUInt64(sum(views)), toUInt64(uniqIf(session_visitor, session_visitor != 0)), count(), count(),
+           toUInt64(sum(views)), countIf(views = 1), toUInt64(sum(last_view - first_view))
+    FROM (${SESSIONS}) ARRAY JOIN ['entry_page', 'exit_page'] AS dimension, [entry, exit] AS page
+    GROUP BY dimension, page
+    UNION ALL
+    SELECT toString(dimension), value, ${METRICS} FROM ${PREVIOUS} AND dimension IN ('entry_page', 'exit_page'))`;
+
+export interface RollupOptions {
+  /** TOKUMEI_EVENTS_TTL_DAYS: agg_sessions keeps per-session rows only this long. */
+  readonly eventsTtlDays: number;
+  readonly now?: () => number;
+}
+
+export interface RolledDay {
+  readonly site: string;
+  readonly day: string;
+  readonly pageviews: number;
+  /** Version replaced (0: first rollup of the day). */
+  readonly previous: number;
+}
+
+const dateTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+/** Rolls up every finished day that is not rolled up yet or whose rollup is stale. Returns what it wrote. */
+export async function rollupDays(client: ClickHouseClient, options: RollupOptions, shouldStop = () => false): Promise<RolledDay[]> {
+  const today = Math.floor((options.now ?? Date.now)() / DAY_MS) * DAY_MS;
+  const pending = await (await client.query({
+    query: PENDING, query_params: { final_before: dateTime(today - DAY_MS) }, format: 'JSONEachRow',
+  })).json<{ site: string; day: string; pageviews: string; previous: string }>();
+  // Per-session rows live TOKUMEI_EVENTS_TTL_DAYS (a day of margin for TTL merges): rolling up a day again after
+  // they are gone keeps its earlier session metrics rather than replacing them with what is left.
+  const sessionsFrom = today - (options.eventsTtlDays - 1) * DAY_MS;
+  const done: RolledDay[] = [];
+  for (const p of pending) {
+    if (shouldStop()) break;
+    const start = Date.parse(`${p.day}T00:00:00Z`);
+    const previous = Number(p.previous);
+    await client.command({
+      query: ROLLUP,
+      query_params: {
+        site: p.site, day: p.day, start: dateTime(start), end: dateTime(start + DAY_MS), version: p.pageviews, previous: p.previous,
+        keep_sessions: start < sessionsFrom && previous > 0,
+      },
+    });
+    done.push({ site: p.site, day: p.day, pageviews: Number(p.pageviews), previous });
+  }
+  return done;
+}
+
+/** The job as a worker runs it: once at start, then every ROLLUP_INTERVAL_MS, never two runs at once. */
+export class RollupJob {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly options: RollupOptions & { readonly logger: Logger; readonly intervalMs?: number },
+  ) {}
+
+  start(): void {
+    void this.run();
+    this.timer = setInterval(() => void this.run(), this.options.intervalMs ?? ROLLUP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  run(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.running ??= rollupDays(this.client, this.options, () => this.stopped)
+      .then((days) => {
+        if (days.length > 0) this.options.logger.info({ days: days.length, first: days[0]?.day, last: days.at(-1)?.day }, 'rolled up days');
+      })
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'rollup failed'))
+      .finally(() => { this.running = undefined; });
+    return this.running;
+  }
+
+  /** Stops between two days (a day's rollup is one statement) and waits for it, so ClickHouse can close. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
