@@ -57,7 +57,9 @@ describe('tokumei audit on a clean pipeline', () => {
     expect(report).toMatchObject({ kind: 'tokumei.audit-report', schemaVersion: 1, passed: true, deployment: { ranIn: 'running-instance', bus: 'memory', canary: true } });
     const canary = byId(report, 'canary');
     expect(canary.status).toBe('pass');
-    expect(canary.evidence.join('\n')).toMatch(/2 counted in events/);
+    // Two beacons and one access-log line through the importer, all counted.
+    expect(canary.evidence.join('\n')).toMatch(/sent 2 beacons .*; 3 page views counted in events/);
+    expect(canary.evidence.join('\n')).toMatch(/access-log import: 1 combined-format line .*\(1 page view, 0 bad\)/);
     expect(canary.evidence.join('\n')).toMatch(/service log .*tokumei\.log: \d+ characters/);
 
     const last = await getJson<AuditReport>(`${tokumei.urls.api}/api/audit`);

@@ -72,3 +72,18 @@ export function canaryBeacons(values: CanaryValues): Record<string, unknown>[] {
     { site: other, url: `https://${other}${CANARY_PATH_PREFIX}${values.runId}/`, sid: values.sid, lang: 'en', w: 1280 },
   ];
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * An access-log line (combined format) carrying the same canary values, for the importer's path: the address, the
+ * agent, a path token, an e-mail in the query string and in the referrer. Its page is under the run's prefix too.
+ */
+export function canaryLogLine(values: CanaryValues, now: number): string {
+  const d = new Date(now);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const time = `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()] ?? 'Jan'}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+  const email = encodeURIComponent(values.email);
+  return `${values.ip} - - [${time}] "GET ${CANARY_PATH_PREFIX}${values.runId}/log/${values.pathToken}?email=${email} HTTP/1.1" 200 512 `
+    + `"https://referrer.example.org/inbox/${values.pathToken}?to=${email}" "${values.userAgent}"`;
+}

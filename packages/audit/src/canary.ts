@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { KafkaInspector } from '@tokumei/bus';
-import { CANARY_PATH_PREFIX, canaryBeacons, needles, newCanaryValues, type CanaryValues } from './canary-values.js';
+import { CANARY_PATH_PREFIX, CANARY_SITES, canaryBeacons, canaryLogLine, needles, newCanaryValues, type CanaryValues } from './canary-values.js';
 import { PROMISES, check, type CheckResult, type Finding } from './report.js';
 import { holdsData, ident, liveColumns, liveTables, textExpression } from './schema.js';
 
@@ -10,6 +10,11 @@ export interface CanarySender {
   /** For the report: how the beacons reached ingest and how the client address was set. */
   readonly description: string;
   send(beacon: Record<string, unknown>, client: { readonly ip: string; readonly userAgent: string }): Promise<number>;
+  /**
+   * Imports one access-log line for `site` through the importer into the same worker, when this sender can reach
+   * one (inside a running instance). Resolves with how it was sent, for the report.
+   */
+  readonly importLine?: (line: string, site: string) => Promise<string>;
 }
 
 /** A sender that posts to an ingest URL and sets the address in X-Forwarded-For (ingest must trust this host). */
@@ -144,21 +149,27 @@ export async function canaryCheck(inputs: CanaryInputs, values: CanaryValues = n
     const status = await inputs.sender.send(beacon, { ip: values.ip, userAgent: values.userAgent });
     if (status !== 202) findings.push({ message: `ingest answered ${status} to a canary beacon, expected 202` });
   }
-  const counted = await waitCounted(inputs.client, values.runId, beacons.length, inputs.timeoutMs ?? 30_000);
-  evidence.push(`sent ${beacons.length} beacons (${inputs.sender.description}); ${counted} counted in events under ${CANARY_PATH_PREFIX}${values.runId}/`);
-  if (counted < beacons.length) findings.push({ table: 'events', message: `only ${counted} of ${beacons.length} canary page views were counted in time: the search below may be incomplete` });
+  let expected = beacons.length;
+  let logLine = 'access-log import: not reachable from where this audit ran (it is, inside a running instance), no canary log line sent';
+  if (inputs.sender.importLine !== undefined) {
+    logLine = `access-log import: 1 combined-format line with the same canary values, ${await inputs.sender.importLine(canaryLogLine(values, Date.now()), CANARY_SITES[0])}`;
+    expected += 1;
+  }
+  const counted = await waitCounted(inputs.client, values.runId, expected, inputs.timeoutMs ?? 30_000);
+  evidence.push(`sent ${beacons.length} beacons (${inputs.sender.description}); ${counted} page views counted in events under ${CANARY_PATH_PREFIX}${values.runId}/`);
+  evidence.push(logLine);
+  if (counted < expected) findings.push({ table: 'events', message: `only ${counted} of ${expected} canary page views were counted in time: the search below may be incomplete` });
   else await crossSite(inputs.client, values.runId, evidence, findings);
   const list = needles(values);
   await searchTables(inputs.client, list, evidence, findings);
   searchLog(inputs, list, evidence, findings);
   await searchKafka(inputs, list, evidence, findings);
-  evidence.push('access-log import: not available in this version, no canary log line sent');
   return check({
     id: 'canary',
     title: 'Identifiers sent through the pipeline are stored nowhere',
     promise: PROMISES.noIdentifyingCollection,
     scope: 'every table, the service log, every Kafka topic except the raw topic',
-    method: `Unique random values (${list.map((n) => n.label).join(', ')}) were sent as a visitor's beacon; after the worker counted it, each value was searched for as plain text.`,
+    method: `Unique random values (${list.map((n) => n.label).join(', ')}) were sent as a visitor's beacons (and as an access-log line through the importer, when reachable); after the worker counted them, each value was searched for as plain text.`,
     evidence,
     findings,
   });

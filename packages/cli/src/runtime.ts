@@ -100,7 +100,7 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
     const urls: { ingest?: string; api?: string } = {};
     let ingestApp: IngestApp | undefined;
     const audit = store === undefined ? undefined
-      : createAuditRunner({ config, store, bus, logger, ranIn: 'running-instance', register, ingest: () => ingestApp });
+      : createAuditRunner({ config, store, bus, logger, ranIn: 'running-instance', register, ingest: () => ingestApp, imports });
     if (config.roles.has('api') && store !== undefined) {
       const api = await buildApiApp({ config, clickhouse: store.client, logger, registry, controlToken, audit });
       urls.api = await api.listen({ host: config.host, port: config.apiPort });
