@@ -3,7 +3,7 @@
  * against the same question answered from the per-event table in the same run (same ClickHouse, same data).
  *   npm run bench:query     (BENCH_EVENTS, default 10000000; BENCH_ITERATIONS, default 20; BENCH_DIR, default a temp dir)
  * Target: p95 < 100 ms for every endpoint. Finished days are rolled up first (the worker's rollup job), as in a
- * running deployment; today and yesterday stay in the state tables.
+ * running deployment; today stays in the state tables.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,7 +22,9 @@ const SITE = 'bench.example.com';
 const DAY = 86_400;
 
 const logger = createLogger({ level: 'warn' });
-const dir = process.env.BENCH_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tokumei-bench-query-'));
+// An empty BENCH_DIR counts as unset: chDB given '' would create its store in the working directory.
+const keep = process.env.BENCH_DIR !== undefined && process.env.BENCH_DIR !== '';
+const dir = keep ? path.resolve(process.env.BENCH_DIR ?? '') : fs.mkdtempSync(path.join(os.tmpdir(), 'tokumei-bench-query-'));
 const now = Math.floor(Date.now() / 1000);
 const today = Math.floor(now / DAY) * DAY;
 // 30 whole UTC days ending today; generated events stop at `now`, so the realtime window has traffic too.
@@ -57,7 +59,7 @@ try {
       (done) => process.stdout.write(`  ${done.toLocaleString('en-US')}\r`));
     process.stdout.write(`inserted in ${seconds.toFixed(1)} s (${Math.round(EVENTS / seconds).toLocaleString('en-US')} events/s through every view)\n`);
   }
-  // What a worker's rollup job would have done by now: every day older than yesterday as plain per-day numbers.
+  // What a worker's rollup job would have done by now: every day that is over as plain per-day numbers.
   const rollupStarted = Date.now();
   const rolled = await rollupDays(store.client, { eventsTtlDays: 3650 });
   process.stdout.write(`rolled up ${rolled.length} days in ${((Date.now() - rollupStarted) / 1000).toFixed(1)} s\n`);
@@ -112,5 +114,5 @@ try {
   await app.close();
 } finally {
   await store.close();
-  if (process.env.BENCH_DIR === undefined) fs.rmSync(dir, { recursive: true, force: true });
+  if (!keep) fs.rmSync(dir, { recursive: true, force: true });
 }

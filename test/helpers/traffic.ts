@@ -1,4 +1,5 @@
 import type { EventRow } from '@tokumei/privacy';
+import { prng } from './random.js';
 
 /**
  * Seeded synthetic traffic with known truth: pseudonymized event rows as the worker would store them, and the exact
@@ -13,17 +14,6 @@ const COUNTRIES = ['DE', 'JP', 'US', 'FR', 'IS'] as const;
 const LANGS = ['de-de', 'ja', 'en-us', 'fr', 'is'] as const;
 const CAMPAIGNS = [['newsletter', 'email', 'spring'], ['social.example', 'social', 'launch']] as const;
 
-/** mulberry32: small, seeded, good enough for test traffic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Traffic {
   readonly site: string;

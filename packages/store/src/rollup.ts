@@ -5,11 +5,11 @@ import type { Logger } from '@tokumei/config';
  * The rollup job: writes each finished (site, UTC day) into stats_daily as plain numbers (migration 004), so the
  * stats API adds up a few rows per day instead of merging uniq states and grouping per-session rows on every request.
  *
- * A day is finished once it is older than yesterday: its salt is destroyed at most 24 h after the day ends
- * (TOKUMEI_SALT_GRACE_HOURS ≤ 24), so no new hash for it can be made. Records can still arrive late (a batch
- * hashed just before the salt was destroyed, `tokumei import` of old logs); they raise the day's page views in
- * agg_site_hourly above the rolled-up version, the API reads that day from the state tables again, and the next run
- * rolls it up again. Every run is idempotent: the version is the page-view count the rollup was made from, so two
+ * A day is rolled up once it is over (UTC). Records can still arrive for it: beacons within the salt's grace period
+ * (TOKUMEI_SALT_GRACE_HOURS), a batch hashed just before the salt was destroyed, `tokumei import` of old logs. They
+ * raise the day's page views in agg_site_hourly above the rolled-up version, the API reads that day from the state
+ * tables again (exact at once), and the next run rolls it up again. Rolling up yesterday as soon as it ends leaves
+ * only today in the state tables on most requests, which is what keeps 30-day queries fast. Every run is idempotent: the version is the page-view count the rollup was made from, so two
  * worker replicas rolling up the same day write the same rows and ReplacingMergeTree keeps one.
  */
 
@@ -95,7 +95,7 @@ const dateTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace
 export async function rollupDays(client: ClickHouseClient, options: RollupOptions, shouldStop = () => false): Promise<RolledDay[]> {
   const today = Math.floor((options.now ?? Date.now)() / DAY_MS) * DAY_MS;
   const pending = await (await client.query({
-    query: PENDING, query_params: { final_before: dateTime(today - DAY_MS) }, format: 'JSONEachRow',
+    query: PENDING, query_params: { final_before: dateTime(today) }, format: 'JSONEachRow',
   })).json<{ site: string; day: string; pageviews: string; previous: string }>();
   // Per-session rows live TOKUMEI_EVENTS_TTL_DAYS (a day of margin for TTL merges): rolling up a day again after
   // they are gone keeps its earlier session metrics rather than replacing them with what is left.

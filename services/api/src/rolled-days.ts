@@ -18,7 +18,7 @@ const HOUR_MS = 3_600_000;
 export const ROLLED = 'has({rolled_days:Array(Date)}, day) AND version = {rolled_versions:Array(UInt64)}[indexOf({rolled_days:Array(Date)}, day)]';
 /**
  * Rows of an hourly state table in the range whose day was not rolled up. The bounds narrow the range to the live
- * part (usually yesterday and today) so the primary key skips the rolled-up days' states instead of reading them.
+ * part (usually today) so the primary key skips the rolled-up days' states instead of reading them.
  */
 export const LIVE_HOURS = "hour >= {live_from:DateTime('UTC')} AND hour < {live_to:DateTime('UTC')} AND NOT has({rolled_days:Array(Date)}, toDate(hour))";
 /** Rows of a daily state table (or agg_sessions) in the live part whose day was not rolled up. */
