@@ -90,6 +90,8 @@ export function commitment(salt: Buffer): string {
 export class SaltStore implements SaltSource {
   private readonly cache = new Map<UtcDay, Promise<Buffer | undefined>>();
   private readonly now: () => number;
+  /** When the first day salt held in memory expires: saltFor() looks for expired salts only from then on. */
+  private firstExpiry = Number.POSITIVE_INFINITY;
 
   constructor(private readonly register: SaltRegister, private readonly options: SaltStoreOptions) {
     if (options.graceMs < 0 || options.graceMs > DAY_MS) throw new RangeError('grace must be between 0 and 24 h');
@@ -104,7 +106,8 @@ export class SaltStore implements SaltSource {
 
   async saltFor(day: UtcDay, run?: string): Promise<Buffer | undefined> {
     // A salt whose time is over is destroyed everywhere before anything else happens, not at the next timer tick.
-    if (this.forgetExpired(this.now())) await this.rotate();
+    const now = this.now();
+    if (now >= this.firstExpiry && this.forgetExpired(now)) await this.rotate();
     let key: string = day;
     if (!this.isLive(day)) {
       // Only a well-formed day gets a run salt: anything else would be a key nobody could expire.
@@ -115,6 +118,7 @@ export class SaltStore implements SaltSource {
     if (salt === undefined) {
       salt = this.obtain(key);
       this.cache.set(key, salt);
+      if (key === day) this.firstExpiry = Math.min(this.firstExpiry, dayStart(day) + DAY_MS + this.options.graceMs);
       // A failed attempt must be retried by the next caller, not remembered.
       salt.catch(() => this.cache.delete(key));
     }
@@ -178,9 +182,14 @@ export class SaltStore implements SaltSource {
   /** Wipes expired salts from this process's memory at once; the register follows at the next rotate(). */
   private forgetExpired(now: number): boolean {
     let forgot = false;
+    this.firstExpiry = Number.POSITIVE_INFINITY;
     for (const [day, salt] of this.cache) {
       // Run salts are not tied to the clock of their day; endRun() and rotate() handle them.
-      if (parseRunKey(day) !== undefined || this.isLive(day, now)) continue;
+      if (parseRunKey(day) !== undefined) continue;
+      if (this.isLive(day, now)) {
+        this.firstExpiry = Math.min(this.firstExpiry, dayStart(day) + DAY_MS + this.options.graceMs);
+        continue;
+      }
       this.cache.delete(day);
       void salt.then((bytes) => bytes?.fill(0), () => undefined);
       forgot = true;
