@@ -6,13 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Kafka, Partitioners, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { join } from 'node:path';
+import { KAFKA_DIR, javaCommand, resolveClasspath } from './kafka-classpath.js';
+import { waitUntilServing, warmUpConsumerGroups } from './kafka-readiness.js';
+import { LOG_TAIL_LINES, describeExit, describeSpawnError, logTail, run, seconds, settlesWithin, tail } from './process-helpers.js';
 
 export interface KafkaBroker {
   /** Bootstrap address for clients, e.g. `127.0.0.1:40123`. */
@@ -27,21 +28,13 @@ export interface StartKafkaOptions {
   log?: (line: string) => void;
 }
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const KAFKA_DIR = join(REPO_ROOT, 'test', 'kafka');
-const POM = join(KAFKA_DIR, 'pom.xml');
 const LOG4J_CONFIG = join(KAFKA_DIR, 'log4j.properties');
-const CLASSPATH_FILE = join(REPO_ROOT, '.cache', 'kafka', 'classpath.txt');
 const TEMP_PREFIX = 'tokumei-kafka-';
 
 // Generous on purpose: CI boxes have 2 cores and a cold JVM is slow there.
-const MVN_TIMEOUT_MS = 10 * 60_000;
 const FORMAT_TIMEOUT_MS = 2 * 60_000;
-const SERVING_TIMEOUT_MS = 90_000;
-const WARMUP_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;
 const START_ATTEMPTS = 3;
-const LOG_TAIL_LINES = 60;
 
 export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaBroker> {
   const log = options.log ?? ((): void => {});
@@ -58,64 +51,6 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       log(`${error.message}; retrying with fresh ports`);
     }
   }
-}
-
-// ---------------------------------------------------------------------------
-// Classpath
-
-async function resolveClasspath(log: (line: string) => void): Promise<string> {
-  const cached = await readFreshClasspath();
-  if (cached !== undefined) return cached;
-
-  log(`resolving Kafka classpath with Maven from ${POM} (slow only on the first run)`);
-  const started = Date.now();
-  await mkdir(dirname(CLASSPATH_FILE), { recursive: true });
-  // Written beside the target and renamed so that a concurrent or interrupted
-  // run never leaves a half-written classpath behind.
-  const partial = `${CLASSPATH_FILE}.${process.pid}.partial`;
-  const result = await run(
-    'mvn',
-    ['-q', '-B', '-Dstyle.color=never', '-f', POM, 'dependency:build-classpath', `-Dmdep.outputFile=${partial}`],
-    { timeoutMs: MVN_TIMEOUT_MS, missingHint: 'install Maven 3.8+ (e.g. `apt-get install maven`)' },
-  );
-  if (result.code !== 0) {
-    await rm(partial, { force: true });
-    throw new Error(
-      `Maven failed to resolve the Kafka classpath (${describeExit(result)}) from ${POM}.\n` +
-        `--- mvn output (tail) ---\n${tail(result.output, LOG_TAIL_LINES)}`,
-    );
-  }
-  await rename(partial, CLASSPATH_FILE);
-  const classpath = await readFreshClasspath();
-  if (classpath === undefined) {
-    throw new Error(`Maven succeeded but ${CLASSPATH_FILE} is empty or lists missing jars`);
-  }
-  log(`resolved Kafka classpath in ${seconds(Date.now() - started)}`);
-  return classpath;
-}
-
-/** The cached classpath, unless the pom changed since or a jar vanished (e.g. ~/.m2 was wiped). */
-async function readFreshClasspath(): Promise<string | undefined> {
-  try {
-    const [cacheStat, pomStat] = await Promise.all([stat(CLASSPATH_FILE), stat(POM)]);
-    if (cacheStat.mtimeMs < pomStat.mtimeMs) return undefined;
-    const classpath = (await readFile(CLASSPATH_FILE, 'utf8')).trim();
-    const entries = classpath.split(delimiter).filter((entry) => entry !== '');
-    if (entries.length === 0 || !entries.every((entry) => existsSync(entry))) return undefined;
-    return classpath;
-  } catch {
-    return undefined;
-  }
-}
-
-function javaCommand(): string {
-  // Maven honours JAVA_HOME, so the broker should run on the same JDK.
-  const javaHome = process.env['JAVA_HOME'];
-  if (javaHome !== undefined && javaHome !== '') {
-    const candidate = join(javaHome, 'bin', 'java');
-    if (existsSync(candidate)) return candidate;
-  }
-  return 'java';
 }
 
 // ---------------------------------------------------------------------------
@@ -406,115 +341,6 @@ function randomClusterId(): string {
 }
 
 // ---------------------------------------------------------------------------
-// Readiness
-
-/** Polls until the broker accepts client connections and lists itself in the cluster. */
-async function waitUntilServing(brokers: string, signal: AbortSignal): Promise<void> {
-  // Connection refusals are expected while the JVM boots, so this client is silent.
-  const kafka = new Kafka({
-    clientId: 'kafka-harness-probe',
-    brokers: [brokers],
-    connectionTimeout: 2_000,
-    requestTimeout: 10_000,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  });
-  const deadline = Date.now() + SERVING_TIMEOUT_MS;
-  let lastError: unknown;
-  while (!signal.aborted) {
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      if (cluster.brokers.length > 0) return;
-      lastError = new Error('cluster metadata lists no brokers yet');
-    } catch (error) {
-      lastError = error;
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Kafka broker at ${brokers} not serving after ${seconds(SERVING_TIMEOUT_MS)}: ${errorText(lastError)}`);
-    }
-    await sleep(250);
-  }
-  throw new Error('aborted: broker exited');
-}
-
-/**
- * Creates the single __consumer_offsets partition and elects its coordinator
- * by running one consumer group end to end, so the first test's group does
- * not pay (and time out on) that cost.
- */
-async function warmUpConsumerGroups(brokers: string, signal: AbortSignal, log: (line: string) => void): Promise<void> {
-  const suffix = randomBytes(4).toString('hex');
-  const topic = `harness-warmup-${suffix}`;
-  const kafka = new Kafka({
-    clientId: 'kafka-harness-warmup',
-    brokers: [brokers],
-    connectionTimeout: 5_000,
-    requestTimeout: 30_000,
-    // Coordinator-not-available errors are normal here (that is the point of
-    // warming up), so they only reach the caller's log, never the console.
-    logLevel: logLevel.WARN,
-    logCreator: forwardLogs(log),
-  });
-  const admin = kafka.admin();
-  // Silences kafkajs' "switched default partitioner" warning; keys are not used here anyway.
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  // A short fetch long-poll, because disconnect() waits for the in-flight one to return.
-  const consumer = kafka.consumer({ groupId: `harness-warmup-${suffix}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
-  try {
-    await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-      waitForLeaders: true,
-      timeout: 30_000,
-    });
-    await producer.connect();
-    await producer.send({ topic, acks: -1, messages: [{ value: 'warm-up' }] });
-
-    let received!: () => void;
-    const gotMessage = new Promise<void>((resolveMessage) => (received = resolveMessage));
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: () => {
-        received();
-        return Promise.resolve();
-      },
-    });
-    await withTimeout(
-      gotMessage,
-      WARMUP_TIMEOUT_MS,
-      signal,
-      `warm-up consumer group read nothing within ${seconds(WARMUP_TIMEOUT_MS)}`,
-    );
-    await consumer.disconnect();
-    await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
-  } finally {
-    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
-  }
-}
-
-// kafkajs' runtime logLevel object has no reverse mapping, despite its enum typing.
-const LEVEL_NAMES: Readonly<Record<number, string>> = {
-  [logLevel.ERROR]: 'ERROR',
-  [logLevel.WARN]: 'WARN',
-  [logLevel.INFO]: 'INFO',
-  [logLevel.DEBUG]: 'DEBUG',
-};
-
-function forwardLogs(log: (line: string) => void): logCreator {
-  return () =>
-    (entry: LogEntry): void => {
-      const { message, error } = entry.log;
-      const detail = typeof error === 'string' && error !== '' ? `: ${error}` : '';
-      log(`kafkajs ${LEVEL_NAMES[entry.level] ?? entry.level} [${entry.namespace}] ${message}${detail}`);
-    };
-}
-
-// ---------------------------------------------------------------------------
 // Orphans
 
 /**
@@ -571,99 +397,3 @@ function commandLineOf(pid: number): string {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Small helpers
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
-}
-
-/** Runs a command to completion, capturing stdout and stderr interleaved. */
-function run(cmd: string, args: string[], opts: { timeoutMs: number; missingHint: string }): Promise<RunResult> {
-  return new Promise((resolveRun, rejectRun) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let timedOut = false;
-    // Not spawn's own `timeout` option: its timer is only cleared on exit, so a
-    // command missing from PATH would hold the event loop open until it fires.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      rejectRun(new Error(`${describeSpawnError(cmd, error)}; ${opts.missingHint}`, { cause: error }));
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const output = Buffer.concat(chunks).toString('utf8');
-      const note = timedOut ? `\n(killed after the ${seconds(opts.timeoutMs)} timeout)` : '';
-      resolveRun({ code, signal, output: output + note });
-    });
-  });
-}
-
-function describeSpawnError(cmd: string, error: Error): string {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT'
-    ? `\`${cmd}\` was not found on PATH`
-    : `could not run \`${cmd}\`: ${error.message}`;
-}
-
-function describeExit(info: { code: number | null; signal: NodeJS.Signals | null }): string {
-  return info.signal !== null ? `killed by ${info.signal}` : `exit code ${info.code ?? '?'}`;
-}
-
-async function logTail(file: string): Promise<string> {
-  try {
-    return tail(await readFile(file, 'utf8'), LOG_TAIL_LINES) || '(empty)';
-  } catch {
-    return '(no log)';
-  }
-}
-
-function tail(text: string, lines: number): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
-}
-
-/** Whether `promise` settles within `ms`, without leaving a timer behind. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolveTimeout) => (timer = setTimeout(() => resolveTimeout(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function withTimeout(promise: Promise<void>, ms: number, signal: AbortSignal, message: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const failure = new Promise<never>((_, rejectFailure) => {
-    timer = setTimeout(() => rejectFailure(new Error(message)), ms);
-    onAbort = (): void => rejectFailure(new Error('aborted: broker exited'));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    await Promise.race([promise, failure]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
-  }
-}
