@@ -26,6 +26,14 @@ const UTM = (name: string): ColumnPolicy => ({
   name, type: LC, source: `URL query parameter ${name}`, transform: 'kept only when allow-listed; e-mail-, phone- or token-like values replaced by a placeholder; ≤ 100 chars', purpose: 'campaign statistics',
 });
 
+// Columns and retention shared by the aggregate tables (filled by materialized views on events).
+const AGGREGATES_TTL = 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL';
+const GROUP_SITE: ColumnPolicy = { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' };
+const GROUP_DIMENSION: ColumnPolicy = { name: 'dimension', type: LC, source: 'fixed list', transform: 'name of the events column grouped by', purpose: 'breakdowns' };
+const PAGEVIEWS_SUM: ColumnPolicy = { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' };
+const VISITORS_STATE: ColumnPolicy = { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'unique visitors' };
+const SESSIONS_STATE: ColumnPolicy = { name: 'sessions', type: 'AggregateFunction(uniq, UInt64)', source: 'events.session', transform: 'uniq sketch of hashes', purpose: 'sessions' };
+
 export const EVENTS_TABLE: TablePolicy = {
   table: 'events',
   kind: 'events',
@@ -64,19 +72,19 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
   EVENTS_TABLE,
   {
     table: 'agg_pages_hourly', kind: 'aggregate', purpose: 'Hourly page views, visitors and sessions per path',
-    retention: 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL',
+    retention: AGGREGATES_TTL,
     columns: [
-      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
+      GROUP_SITE,
       { name: 'hour', type: "DateTime('UTC')", source: 'events.ts', transform: 'start of hour', purpose: 'time series' },
       { name: 'path', type: 'String', source: 'events.path', transform: 'group key (already scrubbed)', purpose: 'page statistics' },
-      { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' },
-      { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'unique visitors' },
-      { name: 'sessions', type: 'AggregateFunction(uniq, UInt64)', source: 'events.session', transform: 'uniq sketch of hashes', purpose: 'sessions' },
+      PAGEVIEWS_SUM,
+      VISITORS_STATE,
+      SESSIONS_STATE,
     ],
   },
   {
     table: 'bots_daily', kind: 'aggregate', purpose: 'Bot requests counted per site and day, never stored per event',
-    retention: 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL',
+    retention: AGGREGATES_TTL,
     columns: [
       { name: 'site', type: LC, source: 'record site', transform: 'group key', purpose: 'which website' },
       { name: 'day', type: 'Date', source: 'record time', transform: 'UTC day', purpose: 'time series' },
@@ -97,41 +105,41 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
   // Issue 4: statistics tables (packages/store/migrations/003_stats.sql), each filled by a materialized view on events.
   {
     table: 'agg_site_hourly', kind: 'aggregate', purpose: 'Hourly page views, visitors and sessions per site (summary, time series)',
-    retention: 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL',
+    retention: AGGREGATES_TTL,
     columns: [
-      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
+      GROUP_SITE,
       { name: 'hour', type: "DateTime('UTC')", source: 'events.ts', transform: 'start of hour', purpose: 'time series' },
-      { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' },
-      { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'unique visitors' },
-      { name: 'sessions', type: 'AggregateFunction(uniq, UInt64)', source: 'events.session', transform: 'uniq sketch of hashes', purpose: 'sessions' },
+      PAGEVIEWS_SUM,
+      VISITORS_STATE,
+      SESSIONS_STATE,
     ],
   },
   {
     table: 'agg_dimensions_hourly', kind: 'aggregate',
     purpose: 'Hourly page views, visitors and sessions per value of one dimension (page, referrer host, utm_*, browser, OS, device, country, language, screen)',
-    retention: 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL',
+    retention: AGGREGATES_TTL,
     columns: [
-      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
-      { name: 'dimension', type: LC, source: 'fixed list', transform: 'name of the events column grouped by', purpose: 'breakdowns' },
+      GROUP_SITE,
+      GROUP_DIMENSION,
       { name: 'hour', type: "DateTime('UTC')", source: 'events.ts', transform: 'start of hour', purpose: 'time series' },
       { name: 'value', type: 'String', source: 'events.path, referrer_host, utm_source/medium/campaign, browser, os, device, country, lang, screen', transform: 'group key (already reduced by the privacy step); the API folds values with fewer than TOKUMEI_MIN_VISITORS visitors', purpose: 'breakdowns' },
-      { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' },
-      { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'unique visitors' },
-      { name: 'sessions', type: 'AggregateFunction(uniq, UInt64)', source: 'events.session', transform: 'uniq sketch of hashes', purpose: 'sessions' },
+      PAGEVIEWS_SUM,
+      VISITORS_STATE,
+      SESSIONS_STATE,
     ],
   },
   {
     table: 'agg_dimensions_daily', kind: 'aggregate',
     purpose: 'agg_dimensions_hourly per UTC day: breakdowns over whole days read 24 times fewer rows',
-    retention: 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL',
+    retention: AGGREGATES_TTL,
     columns: [
-      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
-      { name: 'dimension', type: LC, source: 'fixed list', transform: 'name of the events column grouped by', purpose: 'breakdowns' },
+      GROUP_SITE,
+      GROUP_DIMENSION,
       { name: 'day', type: 'Date', source: 'events.ts', transform: 'UTC day', purpose: 'time range' },
       { name: 'value', type: 'String', source: 'as agg_dimensions_hourly.value', transform: 'group key (already reduced by the privacy step); the API folds values with fewer than TOKUMEI_MIN_VISITORS visitors', purpose: 'breakdowns' },
-      { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' },
-      { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'unique visitors' },
-      { name: 'sessions', type: 'AggregateFunction(uniq, UInt64)', source: 'events.session', transform: 'uniq sketch of hashes', purpose: 'sessions' },
+      PAGEVIEWS_SUM,
+      VISITORS_STATE,
+      SESSIONS_STATE,
     ],
   },
   {
@@ -139,7 +147,7 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
     purpose: 'One pseudonymous row per session and UTC day: entry and exit page, start, end, page views (session metrics)',
     retention: 'TOKUMEI_EVENTS_TTL_DAYS (default 30 days), ClickHouse TTL: per-session rows live no longer than events',
     columns: [
-      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
+      GROUP_SITE,
       { name: 'day', type: 'Date', source: 'events.ts', transform: 'UTC day (a session hash is per day salt)', purpose: 'retention, range filter' },
       { name: 'session', type: 'UInt64', source: 'events.session', transform: 'the keyed hash as stored in events; session 0 (none) excluded', purpose: 'one row per session' },
       { name: 'visitor', type: 'SimpleAggregateFunction(any, UInt64)', source: 'events.visitor', transform: 'the keyed hash as stored in events', purpose: 'visitors per entry/exit page' },
@@ -154,9 +162,9 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
     table: 'agg_realtime_minutely', kind: 'aggregate', purpose: 'Page views and visitors per site and minute, for "visitors in the last 5 minutes"',
     retention: '1 day, ClickHouse TTL',
     columns: [
-      { name: 'site', type: LC, source: 'events.site', transform: 'group key', purpose: 'which website' },
+      GROUP_SITE,
       { name: 'minute', type: "DateTime('UTC')", source: 'events.ts', transform: 'start of minute', purpose: 'realtime window' },
-      { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' },
+      PAGEVIEWS_SUM,
       { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'current visitors' },
     ],
   },
@@ -164,7 +172,7 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
   {
     table: 'stats_daily', kind: 'aggregate',
     purpose: 'Finalized page views, visitors, sessions and session metrics per site, UTC day and breakdown value, for days that can no longer change',
-    retention: 'TOKUMEI_AGGREGATES_TTL_MONTHS (default 25 months), ClickHouse TTL',
+    retention: AGGREGATES_TTL,
     columns: [
       { name: 'site', type: LC, source: 'agg_site_hourly.site', transform: 'group key', purpose: 'which website' },
       { name: 'dimension', type: LC, source: 'fixed list', transform: "'' for site totals, 'hour', or a breakdown dimension (entry_page and exit_page included)", purpose: 'breakdowns' },
