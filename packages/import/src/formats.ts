@@ -64,6 +64,15 @@ export function normalizeHost(value: string | undefined): string | undefined {
 
 interface Fields { [field: string]: string | undefined }
 
+/** Every field, present from the start: one object shape for every line keeps property access fast in V8. */
+function emptyFields(): Fields {
+  return {
+    ip: undefined, xff: undefined, clf: undefined, iso: undefined, msec: undefined, time: undefined, request: undefined,
+    method: undefined, target: undefined, uri: undefined, args: undefined, status: undefined, referrer: undefined,
+    ua: undefined, host: undefined, contentType: undefined, scheme: undefined,
+  };
+}
+
 /** Turns named fields into a ParsedLine, or the reason it cannot be one. */
 function assemble(f: Fields, clock: WallClock): ParseResult {
   const status = f.status ?? '';
@@ -82,7 +91,11 @@ function assemble(f: Fields, clock: WallClock): ParseResult {
   if (ts === undefined) return { bad: 'invalid or missing time' };
   const ip = f.ip ?? dash(f.xff)?.split(',')[0]?.trim();
   if (ip === undefined || ip === '') return { bad: 'no client address' };
-  return { ...partial(f), ip, ts, method, target, status: Number(status) };
+  // One literal rather than a spread over partial(): this runs once per line, and the spread was most of its cost.
+  return {
+    ip, ts, method, target, status: Number(status), referrer: dash(f.referrer), ua: f.ua ?? '', host: normalizeHost(f.host),
+    contentType: dash(f.contentType), scheme: dash(f.scheme),
+  };
 }
 
 function partial(f: Fields): Omit<ParsedLine, 'method' | 'target' | 'status'> {
@@ -129,7 +142,7 @@ export function compileLogFormat(format: string, clock: WallClock, name = 'custo
     parse(line) {
       const m = regex.exec(line);
       if (m === null) return { bad: `does not match the ${name} format` };
-      const fields: Fields = {};
+      const fields = emptyFields();
       for (let g = 0; g < groups.length; g += 1) fields[groups[g] as string] = m[g + 1];
       return assemble(fields, clock);
     },
