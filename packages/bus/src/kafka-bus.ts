@@ -1,7 +1,8 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Config, KafkaConfig, Logger } from '@tokumei/config';
 import { createKafka } from './kafka-client.js';
 import { KafkaInspector } from './kafka-inspect.js';
+import { LazyAdmin } from './lazy-admin.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { KafkaRegister } from './kafka-register.js';
 import { KafkaSubscriber } from './kafka-subscriber.js';
@@ -14,23 +15,24 @@ type KafkaBusConfig = Pick<Config, 'rawTopic' | 'rawPartitions' | 'rawRetentionM
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
-  private admin: Admin | undefined;
+  private readonly admin: LazyAdmin;
   private readonly log: Logger;
   private readonly closers: (() => Promise<void>)[] = [];
 
   constructor(private readonly kafkaConfig: KafkaConfig, private readonly config: KafkaBusConfig, logger: Logger) {
     this.log = logger.child({ module: 'bus' });
     this.kafka = createKafka(kafkaConfig, logger);
+    this.admin = new LazyAdmin(this.kafka);
   }
 
   async ensureTopics(): Promise<void> {
     const spec = { topic: this.config.rawTopic, partitions: this.config.rawPartitions, retentionMs: this.config.rawRetentionMs };
-    await ensureRawTopic(await this.connectedAdmin(), spec, this.log);
+    await ensureRawTopic(await this.admin.get(), spec, this.log);
   }
 
   /** The retention Kafka really applies to the raw topic (for the audit). */
   async rawRetentionMs(): Promise<number | undefined> {
-    return topicRetentionMs(await this.connectedAdmin(), this.config.rawTopic);
+    return topicRetentionMs(await this.admin.get(), this.config.rawTopic);
   }
 
   /**
@@ -38,13 +40,13 @@ export class KafkaBus implements Bus {
    * has committed these (workerOffsets) to know that the records it published are stored.
    */
   async rawEndOffsets(): Promise<Map<number, bigint>> {
-    const offsets = await (await this.connectedAdmin()).fetchTopicOffsets(this.config.rawTopic);
+    const offsets = await (await this.admin.get()).fetchTopicOffsets(this.config.rawTopic);
     return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   }
 
   /** Offsets the worker group committed on the raw topic, per partition (-1: nothing committed yet). */
   async workerOffsets(): Promise<Map<number, bigint>> {
-    const [topic] = await (await this.connectedAdmin()).fetchOffsets({ groupId: this.config.consumerGroup, topics: [this.config.rawTopic] });
+    const [topic] = await (await this.admin.get()).fetchOffsets({ groupId: this.config.consumerGroup, topics: [this.config.rawTopic] });
     return new Map((topic?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
   }
 
@@ -80,7 +82,7 @@ export class KafkaBus implements Bus {
 
   async ready(): Promise<boolean> {
     try {
-      const admin = await this.connectedAdmin();
+      const admin = await this.admin.get();
       const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref());
       await Promise.race([admin.fetchTopicMetadata({ topics: [this.config.rawTopic] }), timeout]);
       return true;
@@ -91,16 +93,6 @@ export class KafkaBus implements Bus {
 
   async close(): Promise<void> {
     for (const close of this.closers.splice(0)) await close();
-    await this.admin?.disconnect();
-    this.admin = undefined;
-  }
-
-  private async connectedAdmin(): Promise<Admin> {
-    if (this.admin === undefined) {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      this.admin = admin;
-    }
-    return this.admin;
+    await this.admin.close();
   }
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from '@tokumei/config';
 import { describeTopicConfig } from './kafka-topics.js';
+import { LazyAdmin } from './lazy-admin.js';
 
 /** How many messages of a topic contained one needle. */
 export interface TopicHit {
@@ -27,24 +28,26 @@ export interface TopicScan {
  * surrounded it.
  */
 export class KafkaInspector {
-  private admin: Admin | undefined;
+  private readonly admin: LazyAdmin;
 
-  constructor(private readonly kafka: Kafka, private readonly clientId: string, private readonly logger: Logger) {}
+  constructor(private readonly kafka: Kafka, private readonly clientId: string, private readonly logger: Logger) {
+    this.admin = new LazyAdmin(kafka);
+  }
 
   async listTopics(): Promise<string[]> {
-    return (await this.connected()).listTopics();
+    return (await this.admin.get()).listTopics();
   }
 
   /** Settings of a topic (name → value), or undefined when the topic does not exist. */
   async topicConfig(topic: string, names: readonly string[]): Promise<Map<string, string> | undefined> {
-    const admin = await this.connected();
+    const admin = await this.admin.get();
     if (!(await admin.listTopics()).includes(topic)) return undefined;
     return describeTopicConfig(admin, topic, names);
   }
 
   /** Reads every message the topics hold now (up to their current end) and counts those containing each needle. */
   async scanTopics(topics: readonly string[], needles: readonly Buffer[], timeoutMs = 60_000): Promise<TopicScan> {
-    const admin = await this.connected();
+    const admin = await this.admin.get();
     const remaining = new Map<string, bigint>();
     for (const topic of topics) {
       for (const p of await admin.fetchTopicOffsets(topic)) {
@@ -97,16 +100,6 @@ export class KafkaInspector {
   }
 
   async close(): Promise<void> {
-    await this.admin?.disconnect();
-    this.admin = undefined;
-  }
-
-  private async connected(): Promise<Admin> {
-    if (this.admin === undefined) {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      this.admin = admin;
-    }
-    return this.admin;
+    await this.admin.close();
   }
 }
