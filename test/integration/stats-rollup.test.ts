@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@tokumei/config';
-import { buildApiApp, type ApiApp } from '@tokumei/api';
-import { createStoreClient, migrate, rollupDays, type StoreClient } from '@tokumei/store';
-import { ClickHouseSink } from '@tokumei/worker';
+import type { ApiApp } from '@tokumei/api';
+import { rollupDays, type StoreClient } from '@tokumei/store';
+import type { ClickHouseSink } from '@tokumei/worker';
 import type { EventRow } from '@tokumei/privacy';
-import { Registry } from 'prom-client';
-import { tempDir } from '../helpers/pipeline.js';
+import { openStatsFixture, type StatsFixture } from '../helpers/stats-fixture.js';
 import { generateTraffic, truthBreakdown, truthSeries, truthSummary, type Range } from '../helpers/traffic.js';
 
 // The rollup job (packages/store/src/rollup.ts) turns finished days into plain numbers in stats_daily, and the API
 // then reads those days from there. Same seeded traffic and truth as stats.test.ts: three days ending yesterday,
-// so the first two are finished (older than yesterday) and yesterday stays in the state tables: every range over
+// the rollup runs as it did yesterday, so the first two are rolled up and yesterday stays in the state tables: every range over
 // all three days is a mixed one.
 
-const logger = createLogger({ level: 'warn' });
 const DAY = 86_400;
 const K = 5;
 const NOW = Date.now();
@@ -81,20 +78,15 @@ async function expire(tables: string[]): Promise<void> {
   }
 }
 
+let fixture: StatsFixture;
+
 beforeAll(async () => {
-  const config = { clickhouseUrl: undefined, dataDir: tempDir('tokumei-rollup-'), eventsTtlDays: 30, aggregatesTtlMonths: 25 };
-  store = await createStoreClient(config);
-  await migrate(store.client, config, logger);
-  sink = new ClickHouseSink(store.client);
-  for (let i = 0; i < traffic.rows.length; i += 100) await sink.insertEvents(traffic.rows.slice(i, i + 100), `seed-${i}`);
-  app = await buildApiApp({
-    config: { apiToken: undefined, host: '127.0.0.1', minVisitors: K }, clickhouse: store.client, logger, registry: new Registry(), clock: () => NOW,
-  });
+  fixture = await openStatsFixture('tokumei-rollup-', traffic.rows, { minVisitors: K, now: NOW });
+  ({ store, app, sink } = fixture);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await store?.close();
+  await fixture?.close();
 });
 
 describe('rolled-up days', () => {

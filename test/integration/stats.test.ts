@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@tokumei/config';
-import { buildApiApp, type ApiApp } from '@tokumei/api';
-import { createStoreClient, migrate, type StoreClient } from '@tokumei/store';
-import { ClickHouseSink } from '@tokumei/worker';
-import { Registry } from 'prom-client';
-import { tempDir } from '../helpers/pipeline.js';
+import type { ApiApp } from '@tokumei/api';
+import { migrate, type StoreClient } from '@tokumei/store';
+import type { ClickHouseSink } from '@tokumei/worker';
+import { FIXTURE_LOGGER, openStatsFixture, type StatsFixture } from '../helpers/stats-fixture.js';
 import { PAGES, generateTraffic, truthBreakdown, truthSeries, truthSummary, type Range } from '../helpers/traffic.js';
 
 // Known truth: seeded traffic goes into the real events table through the worker's own sink (so through every
@@ -12,7 +10,7 @@ import { PAGES, generateTraffic, truthBreakdown, truthSeries, truthSummary, type
 // Counts are exact; visitor and session counts use ClickHouse's uniq, which is exact while a state holds fewer than
 // 65,536 distinct values (it samples above that), so at this size they must be exact too.
 
-const logger = createLogger({ level: 'warn' });
+const logger = FIXTURE_LOGGER;
 const DAY = 86_400;
 const K = 5;
 const NOW = Date.now();
@@ -21,8 +19,8 @@ const traffic = generateTraffic('truth.example.com', START, 3, 60);
 const date = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 const ALL: Range = { from: START, to: START + 3 * DAY };
 const query = (r: Range) => `site=${traffic.site}&from=${date(r.from)}&to=${date(r.to - DAY)}`;
-const CHUNK = 100;
 
+let fixture: StatsFixture;
 let store: StoreClient;
 let app: ApiApp;
 let sink: ClickHouseSink;
@@ -33,24 +31,15 @@ async function get<T>(url: string): Promise<T> {
   return response.json<T>();
 }
 
-async function seed(): Promise<void> {
-  for (let i = 0; i < traffic.rows.length; i += CHUNK) await sink.insertEvents(traffic.rows.slice(i, i + CHUNK), `seed-${i}`);
-}
+const seed = () => fixture.seed();
 
 beforeAll(async () => {
-  const config = { clickhouseUrl: undefined, dataDir: tempDir('tokumei-stats-'), eventsTtlDays: 30, aggregatesTtlMonths: 25 };
-  store = await createStoreClient(config);
-  await migrate(store.client, config, logger);
-  sink = new ClickHouseSink(store.client);
-  await seed();
-  app = await buildApiApp({
-    config: { apiToken: undefined, host: '127.0.0.1', minVisitors: K }, clickhouse: store.client, logger, registry: new Registry(), clock: () => NOW,
-  });
+  fixture = await openStatsFixture('tokumei-stats-', traffic.rows, { minVisitors: K, now: NOW });
+  ({ store, app, sink } = fixture);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await store?.close();
+  await fixture?.close();
 });
 
 describe('stats API against known truth', () => {
