@@ -5,6 +5,7 @@
  * the harness's startup progress.
  */
 import type { TestProject } from 'vitest/node';
+import { KAFKA_VERSION } from './kafka-classpath.js';
 import { startKafka } from './kafka.js';
 
 declare module 'vitest' {
@@ -26,7 +27,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const broker = await startKafka(verbose ? { log: (line) => process.stderr.write(`[kafka] ${line}\n`) } : {});
   project.provide('kafkaBrokers', broker.brokers);
   process.stderr.write(
-    `[kafka] started Kafka broker at ${broker.brokers} in ${((Date.now() - started) / 1000).toFixed(1)} s (log: ${broker.logFile})\n`,
+    `[kafka] started Kafka ${KAFKA_VERSION} broker at ${broker.brokers} in ${((Date.now() - started) / 1000).toFixed(1)} s (log: ${broker.logFile})\n`,
   );
   return () => broker.stop();
 }

@@ -10,6 +10,9 @@ export const KAFKA_DIR = join(REPO_ROOT, 'test', 'kafka');
 const POM = join(KAFKA_DIR, 'pom.xml');
 const CLASSPATH_FILE = join(REPO_ROOT, '.cache', 'kafka', 'classpath.txt');
 const MVN_TIMEOUT_MS = 10 * 60_000;
+/** Kept equal to test/kafka/pom.xml's kafka.version, for messages only. */
+export const KAFKA_VERSION = '4.4.0';
+const MIN_JAVA = 17;
 
 // ---------------------------------------------------------------------------
 // Classpath
@@ -56,6 +59,23 @@ export async function readFreshClasspath(): Promise<string | undefined> {
     return classpath;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Fails with the reason, before any broker is formatted, when Java is missing or older than Kafka 4 needs (brokers
+ * need Java 17; an older JVM would die later with a less obvious UnsupportedClassVersionError).
+ */
+export async function checkJava(java: string): Promise<void> {
+  const result = await run(java, ['-version'], { timeoutMs: 30_000, missingHint: 'install a JDK 17+ (e.g. `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME' });
+  const version = /version "(\d+)(?:\.(\d+))?/.exec(result.output);
+  // Before Java 9 versions read "1.8.0_…": the major version is the second number.
+  const major = version === null ? Number.NaN : Number(version[1] === '1' ? version[2] : version[1]);
+  if (result.code !== 0 || !(major >= MIN_JAVA)) {
+    throw new Error(
+      `Kafka ${KAFKA_VERSION} needs Java ${MIN_JAVA}+, but \`${java} -version\` said (${describeExit(result)}):\n` +
+        `${tail(result.output, LOG_TAIL_LINES)}\nInstall a JDK ${MIN_JAVA}+ or point JAVA_HOME at one.`,
+    );
   }
 }
 

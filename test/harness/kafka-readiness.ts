@@ -10,12 +10,15 @@ const WARMUP_TIMEOUT_MS = 90_000;
 // ---------------------------------------------------------------------------
 // Readiness
 
-/** Polls until the broker accepts client connections and lists itself in the cluster. */
-export async function waitUntilServing(brokers: string, signal: AbortSignal): Promise<void> {
+/**
+ * Polls until the broker(s) accept client connections and the cluster lists `nodeIds` (every node of a cluster that
+ * is starting, or the one node that is coming back).
+ */
+export async function waitUntilServing(brokers: string, nodeIds: readonly number[], signal: AbortSignal): Promise<void> {
   // Connection refusals are expected while the JVM boots, so this client is silent.
   const kafka = new Kafka({
     clientId: 'kafka-harness-probe',
-    brokers: [brokers],
+    brokers: brokers.split(','),
     connectionTimeout: 2_000,
     requestTimeout: 10_000,
     retry: { retries: 0 },
@@ -28,8 +31,10 @@ export async function waitUntilServing(brokers: string, signal: AbortSignal): Pr
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      if (cluster.brokers.length > 0) return;
-      lastError = new Error('cluster metadata lists no brokers yet');
+      const listed = new Set(cluster.brokers.map((broker) => broker.nodeId));
+      const missing = nodeIds.filter((id) => !listed.has(id));
+      if (missing.length === 0) return;
+      lastError = new Error(`cluster metadata does not list node(s) ${missing.join(', ')} yet`);
     } catch (error) {
       lastError = error;
     } finally {
@@ -48,12 +53,17 @@ export async function waitUntilServing(brokers: string, signal: AbortSignal): Pr
  * by running one consumer group end to end, so the first test's group does
  * not pay (and time out on) that cost.
  */
-export async function warmUpConsumerGroups(brokers: string, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+export async function warmUpConsumerGroups(
+  brokers: string,
+  replicationFactor: number,
+  signal: AbortSignal,
+  log: (line: string) => void,
+): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
   const topic = `harness-warmup-${suffix}`;
   const kafka = new Kafka({
     clientId: 'kafka-harness-warmup',
-    brokers: [brokers],
+    brokers: brokers.split(','),
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
     // Coordinator-not-available errors are normal here (that is the point of
@@ -69,7 +79,7 @@ export async function warmUpConsumerGroups(brokers: string, signal: AbortSignal,
   try {
     await admin.connect();
     await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+      topics: [{ topic, numPartitions: 1, replicationFactor }],
       waitForLeaders: true,
       timeout: 30_000,
     });

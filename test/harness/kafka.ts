@@ -1,399 +1,209 @@
 /**
- * Starts a real, single-node Apache Kafka broker (KRaft, combined
- * broker+controller) as a child JVM for integration tests. There is no Docker
- * here, so the broker runs from Kafka's Maven Central jars, whose classpath
- * Maven resolves once and caches under .cache/kafka/.
+ * Starts real Apache Kafka brokers (KRaft, each node broker and controller at once) as child JVMs for integration
+ * tests: one node for the shared test broker, three for fault tests that kill and restart brokers. There is no Docker
+ * here, so the brokers run from Kafka's Maven Central jars, whose classpath Maven resolves once and caches under
+ * .cache/kafka/.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KAFKA_DIR, javaCommand, resolveClasspath } from './kafka-classpath.js';
+import { checkJava, javaCommand, resolveClasspath } from './kafka-classpath.js';
+import { formatStorage, freeLoopbackPorts, randomClusterId, serverProperties, type NodePorts } from './kafka-config.js';
+import { NodeProcess, killOnParentExit, type ExitInfo } from './kafka-node.js';
+import { TEMP_PREFIX, reapOrphanedBrokers } from './kafka-orphans.js';
 import { waitUntilServing, warmUpConsumerGroups } from './kafka-readiness.js';
-import { LOG_TAIL_LINES, describeExit, describeSpawnError, logTail, run, seconds, settlesWithin, tail } from './process-helpers.js';
+import { describeExit, describeSpawnError, logTail, seconds, settlesWithin } from './process-helpers.js';
 
-export interface KafkaBroker {
-  /** Bootstrap address for clients, e.g. `127.0.0.1:40123`. */
+export interface KafkaNode {
+  readonly id: number;
+  /** This node's client address, e.g. `127.0.0.1:40123`. */
+  readonly address: string;
+  readonly logFile: string;
+  readonly running: boolean;
+  /** SIGKILL: no flush, no controlled shutdown. The node's storage and ports are kept for restart(). */
+  kill(): Promise<void>;
+  /** Starts the node again on its storage and ports; resolves once it serves clients and lists itself. */
+  restart(): Promise<void>;
+}
+
+export interface KafkaCluster {
+  /** Bootstrap addresses for clients, comma-separated. */
   readonly brokers: string;
-  /** Broker stdout/stderr; removed together with the broker's temp dir by stop(). */
+  readonly nodes: readonly KafkaNode[];
+  /** The first node's stdout/stderr; removed together with the cluster's temp dir by stop(). */
   readonly logFile: string;
   stop(): Promise<void>;
 }
 
+/** The single-broker shape the shared test broker has always had. */
+export type KafkaBroker = KafkaCluster;
+
 export interface StartKafkaOptions {
+  /** 1 (default) or 3 for a cluster that survives one node's loss. */
+  nodes?: number;
+  /** Largest heap per broker JVM. A test broker needs little; several share 2 cores and the tests' memory. */
+  heapMb?: number;
   /** Progress lines and kafkajs warnings from startup; silent by default. */
   log?: (line: string) => void;
 }
 
-const LOG4J_CONFIG = join(KAFKA_DIR, 'log4j.properties');
-const TEMP_PREFIX = 'tokumei-kafka-';
-
-// Generous on purpose: CI boxes have 2 cores and a cold JVM is slow there.
-const FORMAT_TIMEOUT_MS = 2 * 60_000;
-const STOP_GRACE_MS = 10_000;
 const START_ATTEMPTS = 3;
 
-export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaBroker> {
+export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaCluster> {
   const log = options.log ?? ((): void => {});
+  const nodeCount = options.nodes ?? 1;
+  if (!Number.isInteger(nodeCount) || nodeCount < 1) throw new Error(`nodes must be a positive integer, got ${nodeCount}`);
   const java = javaCommand();
+  await checkJava(java);
   await reapOrphanedBrokers(log);
   const classpath = await resolveClasspath(log);
+  const heapMb = options.heapMb ?? (nodeCount === 1 ? 512 : 256);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startBroker(java, classpath, log);
+      return await startCluster({ java, classpath, heapMb, nodeCount, log });
     } catch (error) {
-      // Ports are probed and then released, so another process can grab one
-      // before the JVM binds it; that race is the only failure worth retrying.
+      // Ports are probed and then released, so another process can grab one before the JVM binds it; that race is
+      // the only failure worth retrying.
       if (!(error instanceof PortRaceError) || attempt >= START_ATTEMPTS) throw error;
       log(`${error.message}; retrying with fresh ports`);
     }
   }
 }
 
-// ---------------------------------------------------------------------------
-// Broker lifecycle
-
 class PortRaceError extends Error {}
 
-async function startBroker(java: string, classpath: string, log: (line: string) => void): Promise<KafkaBroker> {
-  const [port, controllerPort] = await freeLoopbackPorts(2);
-  if (port === undefined || controllerPort === undefined) throw new Error('could not allocate loopback ports');
-  const brokers = `127.0.0.1:${port}`;
+interface ClusterOptions {
+  java: string;
+  classpath: string;
+  heapMb: number;
+  nodeCount: number;
+  log: (line: string) => void;
+}
 
+async function startCluster(opts: ClusterOptions): Promise<KafkaCluster> {
+  const ports = await freeLoopbackPorts(2 * opts.nodeCount);
+  const layout: NodePorts[] = Array.from({ length: opts.nodeCount }, (_, i) => ({
+    id: i + 1,
+    port: ports[2 * i] ?? 0,
+    controllerPort: ports[2 * i + 1] ?? 0,
+  }));
+  const brokers = layout.map((node) => `127.0.0.1:${node.port}`).join(',');
   const dir = await mkdtemp(join(tmpdir(), TEMP_PREFIX));
   await writeFile(join(dir, 'owner.pid'), `${process.pid}\n`);
-  const propertiesFile = join(dir, 'server.properties');
-  const logFile = join(dir, 'broker.log');
-  await writeFile(propertiesFile, serverProperties({ dir, port, controllerPort }));
 
+  const processes = layout.map(
+    (node) => new NodeProcess({ java: opts.java, classpath: opts.classpath, dir: join(dir, `node-${node.id}`), heapMb: opts.heapMb }),
+  );
+  // Runs as Node dies, with no time for a graceful shutdown; the data is throwaway anyway.
+  const removeDir = (): void => {
+    for (const proc of processes) void proc.kill();
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // The dying JVMs may still hold files; reapOrphanedBrokers cleans up next time.
+    }
+  };
+  killOnParentExit.add(removeDir);
+
+  const clusterId = randomClusterId();
+  opts.log(`formatting storage of ${opts.nodeCount} node(s) for cluster ${clusterId} in ${dir}`);
   try {
-    await formatStorage(java, classpath, propertiesFile, log);
+    await Promise.all(
+      layout.map(async (node, i) => {
+        const proc = processes[i] as NodeProcess;
+        await mkdir(proc.dir);
+        await writeFile(proc.propertiesFile, serverProperties(node, layout, join(proc.dir, 'data')));
+        await formatStorage(opts.java, opts.classpath, clusterId, proc.propertiesFile);
+      }),
+    );
   } catch (error) {
+    killOnParentExit.delete(removeDir);
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
 
   const started = Date.now();
-  const logFd = openSync(logFile, 'a');
-  const child = spawn(
-    java,
-    [
-      '-Xms256m',
-      '-Xmx512m',
-      '-XX:+UseSerialGC',
-      `-Dlog4j.configuration=file:${LOG4J_CONFIG}`,
-      '-cp',
-      classpath,
-      'kafka.Kafka',
-      propertiesFile,
-    ],
-    // Not detached: the JVM stays in our process group, so a terminal Ctrl-C
-    // reaches it too.
-    { cwd: dir, stdio: ['ignore', logFd, logFd] },
-  );
-  closeSync(logFd);
-
-  // SIGKILL because this runs as Node dies, with no time for a graceful
-  // shutdown; the data is throwaway anyway.
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // The dying JVM may still hold files; reapOrphanedBrokers cleans up next time.
+  for (const node of processes) await node.spawn();
+  opts.log(`spawned broker pid(s) ${processes.map((p) => p.pid ?? '?').join(', ')} at ${brokers}`);
+  try {
+    await untilAnyExits(processes, async (signal) => {
+      await waitUntilServing(brokers, layout.map((node) => node.id), signal);
+      opts.log(`cluster answering after ${seconds(Date.now() - started)}; warming up the group coordinator`);
+      await warmUpConsumerGroups(brokers, Math.min(3, opts.nodeCount), signal, opts.log);
+    });
+  } catch (error) {
+    // Keep the dir so its broker logs can be read; the next run reaps it.
+    await Promise.all(processes.map((node) => node.kill()));
+    killOnParentExit.delete(removeDir);
+    const logs = await Promise.all(processes.map((node) => readFile(node.logFile, 'utf8').catch(() => '')));
+    if (error instanceof BrokerExitedError && logs.some((text) => text.includes('Address already in use'))) {
+      await rm(dir, { recursive: true, force: true });
+      throw new PortRaceError(`one of the ports ${ports.join(', ')} was taken before a broker bound it`);
     }
-  };
-  killOnParentExit.add(killOnExit);
+    throw error;
+  }
+  opts.log(`cluster ready after ${seconds(Date.now() - started)}`);
 
-  const exited = new Promise<ExitInfo>((resolveExit) => {
-    child.once('exit', (code, signal) => resolveExit({ code, signal }));
-    child.once('error', (error) => resolveExit({ code: null, signal: null, error }));
+  const nodes: KafkaNode[] = layout.map((node, i) => {
+    const proc = processes[i] as NodeProcess;
+    const address = `127.0.0.1:${node.port}`;
+    return {
+      id: node.id,
+      address,
+      logFile: proc.logFile,
+      get running(): boolean {
+        return proc.running;
+      },
+      kill: () => proc.kill(),
+      restart: async (): Promise<void> => {
+        await proc.spawn();
+        await untilAnyExits([proc], (signal) => waitUntilServing(address, [node.id], signal));
+      },
+    };
   });
-  if (child.pid !== undefined) await writeFile(join(dir, 'broker.pid'), `${child.pid}\n`);
-  log(`spawned broker pid ${child.pid ?? '?'} at ${brokers} (dir ${dir})`);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async (): Promise<void> => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        if (!(await settlesWithin(exited, STOP_GRACE_MS))) {
-          child.kill('SIGKILL');
-          await exited;
-        }
-      }
-      killOnParentExit.delete(killOnExit);
+      await Promise.all(processes.map((node) => node.stop()));
+      killOnParentExit.delete(removeDir);
       await rm(dir, { recursive: true, force: true, maxRetries: 3 });
     })();
     return stopping;
   };
 
-  try {
-    await untilBrokerExits(exited, logFile, async (signal) => {
-      await waitUntilServing(brokers, signal);
-      log(`broker answering after ${seconds(Date.now() - started)}; warming up the group coordinator`);
-      await warmUpConsumerGroups(brokers, signal, log);
-    });
-  } catch (error) {
-    // Keep the dir so its broker.log can be read; the next run reaps it.
-    child.kill('SIGKILL');
-    await exited;
-    killOnParentExit.delete(killOnExit);
-    const brokerLog = await readFile(logFile, 'utf8').catch(() => '');
-    if (error instanceof BrokerExitedError && brokerLog.includes('Address already in use')) {
-      await rm(dir, { recursive: true, force: true });
-      throw new PortRaceError(`port ${port} or ${controllerPort} was taken before the broker bound it`);
-    }
-    throw error;
-  }
-  log(`broker ready after ${seconds(Date.now() - started)}`);
-
-  return { brokers, logFile, stop };
-}
-
-/**
- * Kills live brokers when this Node process goes away. The 'exit' event alone
- * is not enough: a process killed by SIGTERM/SIGINT/SIGHUP without a handler
- * dies without emitting it. The signal handlers exist only while a broker is
- * alive, and when no one else handles the signal they re-raise it, so Node's
- * default behaviour is kept.
- */
-const parentExitKills = new Set<() => void>();
-const FATAL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-function killAllOnParentExit(): void {
-  for (const kill of parentExitKills) kill();
-  parentExitKills.clear();
-  uninstallParentExitHooks();
-}
-
-function onFatalSignal(signal: NodeJS.Signals): void {
-  const handledElsewhere = process.listenerCount(signal) > 1;
-  killAllOnParentExit();
-  if (!handledElsewhere) process.kill(process.pid, signal);
-}
-
-// Prepended, because other listeners may end the process before later ones
-// run: vitest's reporter calls process.exit() from its own 'exit' and signal
-// listeners, which skips every listener registered after it.
-function installParentExitHooks(): void {
-  process.prependListener('exit', killAllOnParentExit);
-  for (const signal of FATAL_SIGNALS) process.prependListener(signal, onFatalSignal);
-}
-
-function uninstallParentExitHooks(): void {
-  process.off('exit', killAllOnParentExit);
-  for (const signal of FATAL_SIGNALS) process.off(signal, onFatalSignal);
-}
-
-const killOnParentExit = {
-  add(kill: () => void): void {
-    if (parentExitKills.size === 0) installParentExitHooks();
-    parentExitKills.add(kill);
-  },
-  delete(kill: () => void): void {
-    if (parentExitKills.delete(kill) && parentExitKills.size === 0) uninstallParentExitHooks();
-  },
-};
-
-interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  error?: Error;
+  return { brokers, nodes, logFile: processes[0]?.logFile ?? '', stop };
 }
 
 class BrokerExitedError extends Error {}
 
 /**
- * Runs `task` but fails fast, with the broker's log tail, if the JVM dies
- * first; `task` gets a signal that aborts once the broker is gone so its retry
- * loops stop too.
+ * Runs `task` but fails fast, with the broker's log tail, if one of the JVMs dies first; `task` gets a signal that
+ * aborts once a broker is gone so its retry loops stop too.
  */
-async function untilBrokerExits(
-  exited: Promise<ExitInfo>,
-  logFile: string,
-  task: (signal: AbortSignal) => Promise<void>,
-): Promise<void> {
+async function untilAnyExits(processes: readonly NodeProcess[], task: (signal: AbortSignal) => Promise<void>): Promise<void> {
   const controller = new AbortController();
-  const died = exited.then(async (info): Promise<never> => {
+  const exits = processes.map((node) => node.exited.then((info): [NodeProcess, ExitInfo] => [node, info]));
+  const firstExit = Promise.race(exits);
+  const died = firstExit.then(async ([node, info]): Promise<never> => {
     controller.abort();
     const reason = info.error !== undefined ? describeSpawnError('java', info.error) : describeExit(info);
     throw new BrokerExitedError(
-      `Kafka broker exited during startup (${reason}).\n--- ${logFile} (tail) ---\n${await logTail(logFile)}`,
+      `Kafka broker exited during startup (${reason}).\n--- ${node.logFile} (tail) ---\n${await logTail(node.logFile)}`,
     );
   });
   try {
     await Promise.race([task(controller.signal), died]);
   } catch (error) {
-    // Give the exit a moment to land: a broker that dies mid-request often
-    // surfaces first as a client error, and its log is the better message.
-    const exitedToo = await settlesWithin(exited, 2_000);
-    if (exitedToo) await died;
+    // Give the exit a moment to land: a broker that dies mid-request often surfaces first as a client error, and its
+    // log is the better message.
+    if (await settlesWithin(firstExit, 2_000)) await died;
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${message}\n--- ${logFile} (tail) ---\n${await logTail(logFile)}`, { cause: error });
+    const tails = await Promise.all(processes.map(async (node) => `--- ${node.logFile} (tail) ---\n${await logTail(node.logFile)}`));
+    throw new Error(`${message}\n${tails.join('\n')}`, { cause: error });
   } finally {
     controller.abort();
     died.catch(() => {});
   }
 }
-
-async function formatStorage(
-  java: string,
-  classpath: string,
-  propertiesFile: string,
-  log: (line: string) => void,
-): Promise<void> {
-  const clusterId = randomClusterId();
-  log(`formatting storage for cluster ${clusterId}`);
-  const result = await run(
-    java,
-    [
-      // A short-lived tool: the C1-only JIT and serial GC start measurably faster.
-      '-XX:TieredStopAtLevel=1',
-      '-XX:+UseSerialGC',
-      `-Dlog4j.configuration=file:${LOG4J_CONFIG}`,
-      '-cp',
-      classpath,
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      clusterId,
-      '-c',
-      propertiesFile,
-    ],
-    { timeoutMs: FORMAT_TIMEOUT_MS, missingHint: 'install a JDK 17+ or set JAVA_HOME' },
-  );
-  if (result.code !== 0) {
-    throw new Error(
-      `kafka.tools.StorageTool format failed (${describeExit(result)}).\n` +
-        `--- output (tail) ---\n${tail(result.output, LOG_TAIL_LINES)}`,
-    );
-  }
-}
-
-function serverProperties(opts: { dir: string; port: number; controllerPort: number }): string {
-  const properties: Record<string, string | number | boolean> = {
-    'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@127.0.0.1:${opts.controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${opts.port},CONTROLLER://127.0.0.1:${opts.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${opts.port}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'log.dirs': join(opts.dir, 'data'),
-    // A single node cannot replicate; defaults of 3 would leave internal topics unavailable.
-    'offsets.topic.replication.factor': 1,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    // One partition each: creating the default 50 takes seconds on a small machine.
-    'offsets.topic.num.partitions': 1,
-    'transaction.state.log.num.partitions': 1,
-    'group.initial.rebalance.delay.ms': 0,
-    // Tests must create their topics explicitly, as production does.
-    'auto.create.topics.enable': false,
-    'num.partitions': 1,
-    // Frequent checks so a test can watch a short-retention topic (the salt register) empty itself.
-    'log.retention.check.interval.ms': 1_000,
-    // Fewer threads than the defaults: this broker shares 2 cores with the tests.
-    'num.network.threads': 2,
-    'num.io.threads': 2,
-    'num.recovery.threads.per.data.dir': 1,
-    'background.threads': 2,
-  };
-  return Object.entries(properties)
-    .map(([key, value]) => `${key}=${value}`)
-    .join('\n')
-    .concat('\n');
-}
-
-/**
- * Asks the OS for `count` distinct free loopback ports. All listeners stay open
- * until every port is read, otherwise the OS could hand out the same one twice.
- */
-async function freeLoopbackPorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      servers.push(server);
-      await new Promise<void>((resolveListen, rejectListen) => {
-        server.once('error', rejectListen);
-        server.listen(0, '127.0.0.1', resolveListen);
-      });
-    }
-    return servers.map((server) => (server.address() as AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((server) => new Promise<void>((resolveClose) => server.close(() => resolveClose()))));
-  }
-}
-
-/** Same shape as `kafka-storage.sh random-uuid`: 16 random bytes, unpadded base64url. */
-function randomClusterId(): string {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    // Kafka re-rolls ids with a leading '-' because they would parse as a CLI flag.
-    if (!id.startsWith('-')) return id;
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Orphans
-
-/**
- * Kills brokers left behind by test runs that died without running their exit
- * hook (SIGKILL, OOM), and removes their temp dirs. A broker counts as
- * orphaned when the Node process recorded in its dir is gone.
- */
-async function reapOrphanedBrokers(log: (line: string) => void): Promise<void> {
-  const base = tmpdir();
-  let names: string[];
-  try {
-    names = (await readdir(base)).filter((name) => name.startsWith(TEMP_PREFIX));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const dir = join(base, name);
-    const owner = readPid(join(dir, 'owner.pid'));
-    if (owner === undefined || isAlive(owner)) continue;
-    const broker = readPid(join(dir, 'broker.pid'));
-    // Only kill a pid whose command line still names this dir: pids get reused.
-    if (broker !== undefined && isAlive(broker) && commandLineOf(broker).includes(dir)) {
-      log(`killing orphaned broker pid ${broker} from ${dir}`);
-      process.kill(broker, 'SIGKILL');
-    }
-    await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
-  }
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function commandLineOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
-}
-
