@@ -19,6 +19,7 @@ export const ERRORS = {
   TKM_BUS_CLOSED: { status: 503, message: 'the pipeline is shutting down, retry later' },
   TKM_BUS_UNAVAILABLE: { status: 503, message: 'the message bus is not reachable' },
   TKM_STORE_UNAVAILABLE: { status: 503, message: 'the database is not reachable' },
+  TKM_QUERY_LIMIT: { status: 503, message: 'the query reached its time or memory limit: retry later, or ask for a shorter range' },
   TKM_SHUTTING_DOWN: { status: 503, message: 'the service is shutting down, retry later' },
   TKM_IMPORT_FORMAT: { status: 400, message: 'the access-log format is not usable' },
   TKM_IMPORT_INPUT: { status: 400, message: 'the access log cannot be read' },

@@ -1,11 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { TokumeiError, type Config, type Logger } from '@tokumei/config';
+import { TokumeiError, isTokumeiError, type Config, type Logger } from '@tokumei/config';
 import { createServer, errorsPlugin, healthPlugin, requireBearer } from '@tokumei/http';
 import type { Registry } from 'prom-client';
 import { auditRoutes, internalAuditRoutes, type AuditRunner } from './routes/audit.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { statsRoutes } from './routes/stats.js';
-import { StatsQueries } from './stats-queries.js';
+import { DEFAULT_LIMITS, type QueryLimits } from './query-limits.js';
 
 export interface ApiDeps {
   /** minVisitors (TOKUMEI_MIN_VISITORS) defaults to the setting's default, 5, so callers that predate it stay k-anonymous. */
@@ -18,6 +18,8 @@ export interface ApiDeps {
   readonly controlToken?: string;
   /** Runs the privacy audit in this process for `POST /internal/audit` (served only with a control token). */
   readonly audit?: AuditRunner;
+  /** What one request may cost ClickHouse; DEFAULT_LIMITS unless a test needs tighter ones. */
+  readonly limits?: Partial<QueryLimits>;
 }
 
 const DEFAULT_MIN_VISITORS = 5;
@@ -34,6 +36,13 @@ export async function buildApiApp(deps: ApiDeps) {
   assertSafeBinding(deps.config);
   const app = createServer({ logger: deps.logger.child({ module: 'api' }) });
   await app.register(errorsPlugin, { validationCode: 'TKM_INVALID_QUERY' });
+  // The errors plugin logs only 500s; a 503 from the store still tells operators why, from the ClickHouse error.
+  app.addHook('onError', (request, _reply, error, done) => {
+    if (isTokumeiError(error) && error.statusCode === 503 && error.cause !== undefined) {
+      request.log.warn({ err: error.cause, code: error.code, route: request.routeOptions.url }, 'store query failed');
+    }
+    done();
+  });
   await app.register(healthPlugin, {
     registry: deps.registry,
     checks: { clickhouse: async () => (await deps.clickhouse.ping()).success },
@@ -41,13 +50,13 @@ export async function buildApiApp(deps: ApiDeps) {
   // The dashboard's page and scripts hold no data: they are public, and the page asks for the token to call the API.
   await app.register(dashboardRoutes);
   const token = deps.config.apiToken;
+  const limits: QueryLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   await app.register(async (api) => {
     if (token !== undefined) requireBearer(api, token);
     await api.register(statsRoutes, {
-      queries: new StatsQueries(deps.clickhouse), clickhouse: deps.clickhouse, clock: deps.clock ?? Date.now,
-      minVisitors: deps.config.minVisitors ?? DEFAULT_MIN_VISITORS,
+      clickhouse: deps.clickhouse, limits, clock: deps.clock ?? Date.now, minVisitors: deps.config.minVisitors ?? DEFAULT_MIN_VISITORS,
     });
-    await api.register(auditRoutes, { clickhouse: deps.clickhouse });
+    await api.register(auditRoutes, { clickhouse: deps.clickhouse, limits });
   });
   const { controlToken, audit } = deps;
   if (controlToken !== undefined && audit !== undefined) {

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { StatsDb } from './query-limits.js';
 import { startedSessions } from './stats-queries.js';
 import type { TimeRange } from './time-range.js';
 import { LIVE_DAYS, LIVE_HOURS, ROLLED, rangeParams, wholeDays, type RangeParams } from './rolled-days.js';
@@ -99,21 +99,19 @@ function perValue(dimension: Dimension, use: Sources): string {
  * reached k.
  */
 export async function breakdown(
-  client: ClickHouseClient, site: string, range: TimeRange, dimension: Dimension, limit: number, minVisitors: number,
+  db: StatsDb, site: string, range: TimeRange, dimension: Dimension, limit: number, minVisitors: number,
 ): Promise<Breakdown> {
-  const params = await rangeParams(client, site, range);
+  const params = await rangeParams(db, site, range);
   const whole = wholeDays(range);
-  const result = await client.query({
-    query: `SELECT folded, label, toUInt64(sum(v)) AS visitors, toUInt64(sum(pv)) AS pageviews, toUInt64(sum(s)) AS sessions,
+  const rows = await db.rows<{ folded: boolean | number; label: string; visitors: string; pageviews: string; sessions: string; n_values: string; named: string }>(
+    `SELECT folded, label, toUInt64(sum(v)) AS visitors, toUInt64(sum(pv)) AS pageviews, toUInt64(sum(s)) AS sessions,
                    count() AS n_values, countIf(NOT folded) OVER () AS named
             FROM (SELECT *, v < {k:UInt64} AS folded, if(folded, '', value) AS label FROM (${perValue(dimension, sources(params, whole))}))
             GROUP BY folded, label
             ORDER BY folded DESC, visitors DESC, pageviews DESC, label
             LIMIT {limit:UInt32}`,
-    query_params: { ...params, dimension, k: minVisitors, limit: limit + 1, ...whole },
-    format: 'JSONEachRow',
-  });
-  const rows = await result.json<{ folded: boolean | number; label: string; visitors: string; pageviews: string; sessions: string; n_values: string; named: string }>();
+    { ...params, dimension, k: minVisitors, limit: limit + 1, ...whole },
+  );
   const out: BreakdownRow[] = [];
   let folded = 0;
   let named = 0;

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { StatsDb } from './query-limits.js';
 import { chDateTime, type TimeRange } from './time-range.js';
 
 /**
@@ -50,15 +50,12 @@ const STALE_CHECK = `
  * The query parameters every stats query takes: site, range and the rolled-up days with their versions. Only days
  * wholly inside [from, to) qualify, so partial days at the edges keep the state tables' semantics exactly.
  */
-export async function rangeParams(client: ClickHouseClient, site: string, range: TimeRange): Promise<RangeParams> {
+export async function rangeParams(db: StatsDb, site: string, range: TimeRange): Promise<RangeParams> {
   const first = Math.ceil(range.from.getTime() / DAY_MS) * DAY_MS;
   const end = Math.floor(range.to.getTime() / DAY_MS) * DAY_MS;
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  const rows = first >= end ? [] : await (await client.query({
-    query: STALE_CHECK,
-    query_params: { site, first: day(first), end: day(end), first_hour: chDateTime(new Date(first)), end_hour: chDateTime(new Date(end)) },
-    format: 'JSONEachRow',
-  })).json<{ day: string; version: string }>();
+  const rows = first >= end ? [] : await db.rows<{ day: string; version: string }>(STALE_CHECK,
+    { site, first: day(first), end: day(end), first_hour: chDateTime(new Date(first)), end_hour: chDateTime(new Date(end)) });
   const rolled = new Set(rows.map((r) => r.day));
   let liveFrom = Math.floor(range.from.getTime() / HOUR_MS) * HOUR_MS;
   let liveTo = range.to.getTime();

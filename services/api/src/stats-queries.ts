@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { StatsDb } from './query-limits.js';
 import { chDateTime, type TimeRange } from './time-range.js';
 import { LIVE_DAYS, LIVE_HOURS, ROLLED, rangeParams } from './rolled-days.js';
 
@@ -63,11 +63,10 @@ const ROLLED_TOTALS = `stats_daily FINAL WHERE site = {site:String} AND dimensio
  * parameters, never spliced into SQL. Visitor and session counts use `uniq`, see services/api/README.md for its error.
  */
 export class StatsQueries {
-  constructor(private readonly client: ClickHouseClient) {}
+  constructor(private readonly db: StatsDb) {}
 
-  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
-    return result.json<T>();
+  private rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    return this.db.rows<T>(query, params);
   }
 
   /**
@@ -92,7 +91,7 @@ export class StatsQueries {
          ${([0, 1] as const).map((parity) => `UNION ALL
          SELECT ${zeros(3)}, count(), countIf(views = 1), toUInt64(sum(views)), toUInt64(sum(last_view - first_view))
          FROM (${startedSessions(parity)})`).join('\n')})`,
-      await rangeParams(this.client, site, range),
+      await rangeParams(this.db, site, range),
     );
     const started = num(row?.started);
     return {
@@ -127,7 +126,7 @@ export class StatsQueries {
          WHERE site = {site:String} AND ${LIVE_HOURS}
          GROUP BY t)
        ORDER BY t WITH FILL FROM ${start} TO {to:DateTime('UTC')} STEP ${step}`,
-      await rangeParams(this.client, site, range),
+      await rangeParams(this.db, site, range),
     );
     return rows.map((r) => ({
       time: `${r.t.replace(' ', 'T')}Z`, pageviews: num(r.pageviews), visitors: num(r.visitors), sessions: num(r.sessions),

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TokumeiError } from '@tokumei/config';
+import { limitedDb, type QueryLimits } from '../query-limits.js';
 
 /** Runs the privacy audit in this process (the one holding the store); see @tokumei/audit. */
 export interface AuditRunner {
@@ -14,17 +15,14 @@ const LastQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('
  * `GET /api/audit`: the last privacy audit report, read-only, from ClickHouse (audit_reports), so any API process
  * serves it whichever process ran the audit. JSON by default, `?format=markdown` for the human-readable report.
  */
-export const auditRoutes: FastifyPluginAsync<{ clickhouse: ClickHouseClient }> = (fastify, options) => {
+export const auditRoutes: FastifyPluginAsync<{ clickhouse: ClickHouseClient; limits: QueryLimits }> = (fastify, options) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/api/audit', { schema: { querystring: LastQuery } }, async (request, reply) => {
-    const exists = await (await options.clickhouse.query({
-      query: "SELECT name FROM system.tables WHERE database = currentDatabase() AND name = 'audit_reports'",
-      format: 'JSONEachRow',
-    })).json<{ name: string }>();
-    const rows = exists.length === 0 ? [] : await (await options.clickhouse.query({
-      query: 'SELECT report, markdown FROM audit_reports ORDER BY created DESC LIMIT 1',
-      format: 'JSONEachRow',
-    })).json<{ report: string; markdown: string }>();
+    const db = limitedDb(options.clickhouse, options.limits);
+    const exists = await db.rows<{ name: string }>(
+      "SELECT name FROM system.tables WHERE database = currentDatabase() AND name = 'audit_reports'", {});
+    const rows = exists.length === 0 ? [] : await db.rows<{ report: string; markdown: string }>(
+      'SELECT report, markdown FROM audit_reports ORDER BY created DESC LIMIT 1', {});
     const last = rows[0];
     if (last === undefined) throw new TokumeiError('TKM_NOT_FOUND', 'no privacy audit has run yet: run `tokumei audit`');
     if (request.query.format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(last.markdown);

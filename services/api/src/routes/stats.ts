@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { parseRange, previousRange, type TimeRange } from '../time-range.js';
-import type { StatsQueries } from '../stats-queries.js';
+import { assertBuckets, parseRange, previousRange, type TimeRange } from '../time-range.js';
+import { StatsQueries } from '../stats-queries.js';
 import { DIMENSIONS, breakdown } from '../breakdown-queries.js';
+import { limitedDb, type QueryLimits } from '../query-limits.js';
 
 const Site = Type.String({ minLength: 1, maxLength: 100 });
 const DateParam = Type.String({ minLength: 10, maxLength: 40 });
@@ -21,8 +22,9 @@ const BreakdownQuery = Type.Object({
 const RealtimeQuery = Type.Object({ site: Site }, { additionalProperties: false });
 
 export interface StatsRouteOptions {
-  readonly queries: StatsQueries;
   readonly clickhouse: ClickHouseClient;
+  /** What one request may cost ClickHouse; its time budget starts when the handler does. */
+  readonly limits: QueryLimits;
   readonly clock: () => number;
   /** k-anonymity threshold (TOKUMEI_MIN_VISITORS). */
   readonly minVisitors: number;
@@ -33,11 +35,14 @@ const span = (site: string, range: TimeRange) => ({ site, from: range.from.toISO
 
 export const statsRoutes: FastifyPluginAsync<StatsRouteOptions> = (fastify, options) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { queries } = options;
+  // A request's queries share one deadline, so a request with several queries is bounded as a whole.
+  const db = () => limitedDb(options.clickhouse, options.limits);
+  const stats = () => new StatsQueries(db());
 
   app.get('/api/stats/summary', { schema: { querystring: SummaryQuery } }, async (request) => {
     const { site, compare } = request.query;
     const range = parseRange(request.query, options.clock());
+    const queries = stats();
     if (compare !== 'previous') return { ...span(site, range), ...await queries.summary(site, range) };
     // The period of the same length just before: "this week vs last week".
     const before = previousRange(range);
@@ -49,7 +54,8 @@ export const statsRoutes: FastifyPluginAsync<StatsRouteOptions> = (fastify, opti
   app.get('/api/stats/timeseries', { schema: { querystring: SeriesQuery } }, async (request) => {
     const range = parseRange(request.query, options.clock());
     const interval = request.query.interval ?? 'day';
-    const series = await queries.timeseries(request.query.site, range, interval);
+    assertBuckets(range, interval);
+    const series = await stats().timeseries(request.query.site, range, interval);
     return { ...span(request.query.site, range), interval, series };
   });
 
@@ -57,14 +63,14 @@ export const statsRoutes: FastifyPluginAsync<StatsRouteOptions> = (fastify, opti
     const { site, dimension } = request.query;
     const range = parseRange(request.query, options.clock());
     const limit = request.query.limit ?? DEFAULT_LIMIT;
-    const result = await breakdown(options.clickhouse, site, range, dimension, limit, options.minVisitors);
+    const result = await breakdown(db(), site, range, dimension, limit, options.minVisitors);
     return { ...span(site, range), dimension, limit, minVisitors: options.minVisitors, ...result };
   });
 
   app.get('/api/stats/realtime', { schema: { querystring: RealtimeQuery } }, async (request) => {
-    return { site: request.query.site, ...await queries.realtime(request.query.site, new Date(options.clock())) };
+    return { site: request.query.site, ...await stats().realtime(request.query.site, new Date(options.clock())) };
   });
 
-  app.get('/api/stats/sites', async () => ({ sites: await queries.sites() }));
+  app.get('/api/stats/sites', async () => ({ sites: await stats().sites() }));
   return Promise.resolve();
 };
