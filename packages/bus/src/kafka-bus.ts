@@ -10,7 +10,7 @@ import { ensureRawTopic, topicRetentionMs } from './kafka-topics.js';
 import type { SharedRegister, SharedRegisterOptions } from './shared-register.js';
 import type { Bus, Publisher, Subscriber } from './types.js';
 
-type KafkaBusConfig = Pick<Config, 'rawTopic' | 'rawPartitions' | 'rawRetentionMs' | 'busMaxPending' | 'consumerGroup'>;
+type KafkaBusConfig = Pick<Config, 'rawTopic' | 'rawPartitions' | 'rawRetentionMs' | 'rawReplication' | 'busMaxPending' | 'consumerGroup'>;
 
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
@@ -26,7 +26,10 @@ export class KafkaBus implements Bus {
   }
 
   async ensureTopics(): Promise<void> {
-    const spec = { topic: this.config.rawTopic, partitions: this.config.rawPartitions, retentionMs: this.config.rawRetentionMs };
+    const spec = {
+      topic: this.config.rawTopic, partitions: this.config.rawPartitions, retentionMs: this.config.rawRetentionMs,
+      replication: this.config.rawReplication,
+    };
     await ensureRawTopic(await this.admin.get(), spec, this.log);
   }
 

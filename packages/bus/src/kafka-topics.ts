@@ -13,12 +13,16 @@ export interface RawTopicSpec {
   readonly topic: string;
   readonly partitions: number;
   readonly retentionMs: number;
+  /** Replicas per partition; undefined leaves both it and min.insync.replicas to the brokers' defaults. */
+  readonly replication?: number | undefined;
 }
 
 /** A topic whose settings are a privacy promise: created with them, and put back when they drifted. */
 export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
+  /** Undefined: the brokers' default.replication.factor. */
+  readonly replicationFactor?: number | undefined;
   readonly config: readonly TopicConfigEntry[];
   /** Names the topic in log lines ("raw", "shared register"). */
   readonly purpose: string;
@@ -36,7 +40,16 @@ export function rawTopicConfig(spec: RawTopicSpec): TopicConfigEntry[] {
     { name: 'retention.ms', value: String(spec.retentionMs) },
     { name: 'segment.ms', value: String(Math.min(spec.retentionMs, HOUR_MS)) },
     { name: 'cleanup.policy', value: 'delete' },
+    ...(spec.replication === undefined ? [] : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas(spec.replication)) }]),
   ];
+}
+
+/**
+ * A beacon answered 202 was written with acks=all, i.e. to every in-sync replica; requiring a majority of replicas in
+ * sync means such a write survives the loss of any minority of brokers (1 of 3), while a majority keeps accepting.
+ */
+export function minInsyncReplicas(replication: number): number {
+  return Math.floor(replication / 2) + 1;
 }
 
 /**
@@ -70,7 +83,7 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec, logger: Logger)
   if (!existing.includes(spec.topic)) {
     const created = await admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: spec.topic, numPartitions: spec.partitions, configEntries: wanted }],
+      topics: [{ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor, configEntries: wanted }],
     });
     const settings = Object.fromEntries(wanted.map((w) => [w.name, w.value]));
     if (created) {
@@ -79,6 +92,7 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec, logger: Logger)
     }
     // Another process created it in between: check its settings like any existing topic's.
   }
+  if (spec.replicationFactor !== undefined) await warnOnReplicationDrift(admin, spec, logger);
   const entries = await describeTopicConfig(admin, spec.topic, wanted.map((w) => w.name));
   const drifted = wanted.filter((w) => !sameValue(entries.get(w.name), w.value));
   if (drifted.length > 0) {
@@ -88,8 +102,20 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec, logger: Logger)
   }
 }
 
+/** Kafka changes a replica count only through a partition reassignment, which is the operator's call: just say so. */
+async function warnOnReplicationDrift(admin: Admin, spec: TopicSpec, logger: Logger): Promise<void> {
+  const metadata = await admin.fetchTopicMetadata({ topics: [spec.topic] });
+  const counts = new Set((metadata.topics[0]?.partitions ?? []).map((p) => p.replicas.length));
+  if (counts.size > 0 && (counts.size > 1 || !counts.has(spec.replicationFactor ?? 0))) {
+    logger.warn({ topic: spec.topic, replicas: [...counts], wanted: spec.replicationFactor },
+      `${spec.purpose} topic has a different replica count than configured; Kafka changes it only by partition reassignment`);
+  }
+}
+
 export function ensureRawTopic(admin: Admin, spec: RawTopicSpec, logger: Logger): Promise<void> {
-  return ensureTopic(admin, { topic: spec.topic, partitions: spec.partitions, config: rawTopicConfig(spec), purpose: 'raw' }, logger);
+  return ensureTopic(admin, {
+    topic: spec.topic, partitions: spec.partitions, replicationFactor: spec.replication, config: rawTopicConfig(spec), purpose: 'raw',
+  }, logger);
 }
 
 /** Settings of a topic as Kafka reports them (name → value). */

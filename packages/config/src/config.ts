@@ -12,6 +12,8 @@ export interface Config {
   readonly rawTopic: string;
   readonly rawRetentionMs: number;
   readonly rawPartitions: number;
+  /** Replication factor for a newly created raw topic; undefined: the brokers' default.replication.factor. */
+  readonly rawReplication: number | undefined;
   readonly consumerGroup: string;
   readonly clickhouseUrl: string | undefined;
   readonly apiToken: string | undefined;
@@ -115,6 +117,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     rawPartitions: int('TOKUMEI_RAW_PARTITIONS', 1, 1024),
     consumerGroup: required('TOKUMEI_CONSUMER_GROUP'),
     clickhouseUrl: raw('CLICKHOUSE_URL'),
+    rawReplication: raw('TOKUMEI_RAW_REPLICATION') === undefined ? undefined : int('TOKUMEI_RAW_REPLICATION', 1, 32),
     apiToken: raw('TOKUMEI_API_TOKEN'),
     trustProxy,
     minVisitors: int('TOKUMEI_MIN_VISITORS', 1, 1_000_000),
