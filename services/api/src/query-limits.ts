@@ -54,7 +54,8 @@ export function limitedDb(client: ClickHouseClient, limits: QueryLimits, now: ()
     async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
       const left = deadline - now();
       if (left <= 0) throw new TokumeiError('TKM_QUERY_LIMIT');
-      const settings = `SETTINGS max_execution_time = ${(left / 1000).toFixed(3)}, timeout_overflow_mode = 'throw',
+      // In whole milliseconds, at least one: ClickHouse reads 0 as "no limit".
+      const settings = `SETTINGS max_execution_time = ${(Math.max(1, Math.ceil(left)) / 1000).toFixed(3)}, timeout_overflow_mode = 'throw',
         max_memory_usage = ${Math.floor(limits.memoryBytes)}, max_result_rows = ${Math.floor(limits.resultRows)}, result_overflow_mode = 'throw'`;
       try {
         const result = await client.query({ query: `${query}\n${settings}`, query_params: params, format: 'JSONEachRow' });
