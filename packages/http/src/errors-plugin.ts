@@ -11,6 +11,35 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'TKM_BAD_JSON',
 };
 
+/** Statuses fastify (or a plugin) sets on its errors that have a code of their own; other 4xx are TKM_BAD_REQUEST. */
+const STATUS_CODES: Record<number, ErrorCode> = {
+  408: 'TKM_REQUEST_TIMEOUT',
+  413: 'TKM_BODY_TOO_LARGE',
+  415: 'TKM_UNSUPPORTED_MEDIA_TYPE',
+  431: 'TKM_HEADERS_TOO_LARGE',
+};
+
+/** An unknown key is sender data too: it is named only when it looks like a field name. */
+const NAMEABLE_KEY = /^[A-Za-z0-9_.-]{1,32}$/;
+
+interface AjvError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: { missingProperty?: string; additionalProperty?: string };
+}
+
+/** `<context> <field>: <rule>` from ajv's first error; the value itself is never part of it. */
+function validationMessage(context: string | undefined, first: AjvError | undefined): string {
+  const at = first?.instancePath === '' || first?.instancePath === undefined ? '' : first.instancePath.slice(1).replaceAll('/', '.');
+  if (first?.keyword === 'additionalProperties') {
+    const key = first.params?.additionalProperty ?? '';
+    return `${context ?? 'request'}${at === '' ? '' : ` ${at}`}: unknown field ${NAMEABLE_KEY.test(key) ? JSON.stringify(key) : '(unnamed)'}`;
+  }
+  const field = at === '' ? first?.params?.missingProperty ?? '(body)' : at;
+  return `${context ?? 'request'} ${field}: ${first?.message ?? 'is invalid'}`;
+}
+
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
@@ -32,15 +61,11 @@ export const errorsPlugin = fp((app: FastifyInstance, options: { validationCode:
       message = error.message;
     } else if (error.validation !== undefined) {
       code = options.validationCode;
-      const first = error.validation[0];
-      const field = first?.instancePath === '' || first?.instancePath === undefined
-        ? (first?.params as { missingProperty?: string } | undefined)?.missingProperty ?? '(body)'
-        : first.instancePath.slice(1).replaceAll('/', '.');
-      message = `${error.validationContext ?? 'request'} ${field}: ${first?.message ?? 'is invalid'}`;
+      message = validationMessage(error.validationContext, error.validation[0]);
     } else if (error.code !== undefined && FASTIFY_CODES[error.code] !== undefined) {
       code = FASTIFY_CODES[error.code] ?? 'TKM_BAD_REQUEST';
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      code = 'TKM_BAD_REQUEST';
+      code = STATUS_CODES[error.statusCode] ?? 'TKM_BAD_REQUEST';
     } else {
       code = 'TKM_INTERNAL';
       request.log.error({ err: error, route: request.routeOptions.url }, 'request failed');

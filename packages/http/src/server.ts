@@ -1,11 +1,17 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Logger } from '@tokumei/config';
+import { TokumeiError, type Logger } from '@tokumei/config';
+import { clientErrorHandler, frameworkErrors, serveUnknownExpectations } from './client-errors.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
   readonly bodyLimit?: number;
   readonly trustProxy?: boolean | readonly string[];
+  /**
+   * Validate JSON bodies as sent: no type coercion, no stripping of unknown keys, no wrapping or unwrapping of
+   * arrays (fastify's ajv defaults do all three). Off for the API, whose query strings are text that must be coerced.
+   */
+  readonly strictSchemas?: boolean;
 }
 
 /**
@@ -19,9 +25,24 @@ export function createServer(options: ServerOptions) {
     bodyLimit: options.bodyLimit ?? 1_048_576,
     trustProxy: options.trustProxy === undefined ? false
       : typeof options.trustProxy === 'boolean' ? options.trustProxy : [...options.trustProxy],
-    return503OnClosing: true,
+    // fastify's own 503 while closing is not in our error shape: the onRequest hook below answers it instead.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+    clientErrorHandler: clientErrorHandler(options.logger),
+    frameworkErrors,
+    ...(options.strictSchemas === true ? { ajv: { customOptions: { coerceTypes: false, removeAdditional: false } } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  serveUnknownExpectations(app.server);
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    void reply.header('connection', 'close');
+    done(new TokumeiError('TKM_SHUTTING_DOWN'));
+  });
   app.addHook('onResponse', (request, reply, done) => {
     request.log.debug({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'response');
     done();

@@ -1,4 +1,4 @@
-export { BeaconSchema, DEFAULT_EVENT, type Beacon } from './beacon.js';
+export { BeaconSchema, DEFAULT_EVENT, checkBeacon, type Beacon, type BeaconCheck } from './beacon.js';
 export {
   RAW_RECORD_VERSION, RawRecordSchema, encodeRawRecord, decodeRawRecord, partitionKey,
   type RawRecord, type DecodeResult,

@@ -6,6 +6,9 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
  * The record ingest and the importer publish to the raw topic, and the worker consumes. It still holds personal data
  * (IP, user agent, sid), so it lives only in memory and in the raw topic, whose retention is short. `v` lets a worker
  * refuse records from a newer producer instead of misreading them.
+ *
+ * Lengths are UTF-16 code units (`String.length`, what TypeBox counts). Ingest's beacon limits (beacon.ts) are counted
+ * the same way and are never above these, so a beacon answered 202 is never refused here.
  */
 export const RAW_RECORD_VERSION = 1;
 

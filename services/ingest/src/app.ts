@@ -23,7 +23,9 @@ export interface IngestDeps {
 
 /** Builds the ingest app without listening, so tests drive it with app.inject(). */
 export async function buildIngestApp(deps: IngestDeps) {
-  const app = createServer({ logger: deps.logger.child({ module: 'ingest' }), bodyLimit: deps.config.bodyLimit, trustProxy: deps.config.trustProxy });
+  const app = createServer({
+    logger: deps.logger.child({ module: 'ingest' }), bodyLimit: deps.config.bodyLimit, trustProxy: deps.config.trustProxy, strictSchemas: true,
+  });
   const accepted = new Counter({ name: 'tokumei_ingest_accepted_total', help: 'Beacons accepted (202)', labelNames: ['event'], registers: [deps.registry] });
   const publisher = deps.publisher;
   new Gauge({

@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Publisher } from '@tokumei/bus';
 import { TokumeiError } from '@tokumei/config';
-import { BeaconSchema, DEFAULT_EVENT, RAW_RECORD_VERSION, encodeRawRecord, partitionKey, type RawRecord } from '@tokumei/schema';
+import {
+  BeaconSchema, DEFAULT_EVENT, RAW_RECORD_VERSION, RawRecordSchema, checkBeacon, encodeRawRecord, partitionKey, type RawRecord,
+} from '@tokumei/schema';
 import type { Counter } from 'prom-client';
 
 export interface CollectOptions {
@@ -21,14 +23,26 @@ function parseJson(_request: unknown, body: string, done: (error: Error | null, 
   }
 }
 
+const MAX_IP = RawRecordSchema.properties.ip.maxLength ?? 64;
+
 /**
  * The client address: X-Forwarded-For's client when the peer is a trusted proxy (fastify's trustProxy), else the
- * socket. A forwarded value that is not an IP address is ignored rather than published for the worker to refuse.
+ * socket. A forwarded value that is not an IP address is ignored rather than published for the worker to refuse;
+ * so is one over the record's limit (isIP accepts an IPv6 zone id of any length).
  */
 function clientIp(request: FastifyRequest): string {
-  if (isIP(request.ip) !== 0) return request.ip;
+  if (isIP(request.ip) !== 0 && request.ip.length <= MAX_IP) return request.ip;
   return request.socket.remoteAddress ?? '';
 }
+
+/**
+ * The beacon is checked by checkBeacon (TypeBox, as the worker checks records) instead of fastify's ajv, whose
+ * defaults coerce types, strip unknown keys, unwrap one-item arrays and count lengths in code points.
+ */
+const beaconValidator: FastifySchemaCompiler<unknown> = () => (value: unknown) => {
+  const result = checkBeacon(value);
+  return result.ok ? { value: result.beacon } : { error: new TokumeiError('TKM_INVALID_BEACON', result.message) };
+};
 
 export const collectRoutes: FastifyPluginAsync<CollectOptions> = (fastify, options) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -36,7 +50,7 @@ export const collectRoutes: FastifyPluginAsync<CollectOptions> = (fastify, optio
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
 
-  app.post('/collect', { schema: { body: BeaconSchema } }, async (request, reply) => {
+  app.post('/collect', { schema: { body: BeaconSchema }, validatorCompiler: beaconValidator }, async (request, reply) => {
     const beacon = request.body;
     const record: RawRecord = {
       v: RAW_RECORD_VERSION,

@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import { describe, it, expect, afterAll, beforeAll } from 'vitest';
+import { checkBeacon } from '@tokumei/schema';
+import { captureIngest, postBeacon } from './harness.js';
+
+const BEACON = { site: 'example.com', url: 'https://example.com/page', referrer: 'https://ref.example/', sid: 'abc', w: 1280, lang: 'en-GB' };
+
+let ingest: Awaited<ReturnType<typeof captureIngest>>;
+beforeAll(async () => {
+  ingest = await captureIngest({ quiet: true });
+});
+afterAll(async () => {
+  await ingest.app.close();
+});
+
+async function send(body: unknown) {
+  const response = await postBeacon(ingest.app, JSON.stringify(body));
+  return { status: response.statusCode, json: response.body === '' ? undefined : response.json<{ error: { code: string; message: string } }>(), records: ingest.take() };
+}
+
+describe('strict beacons', () => {
+  it('refuses unknown keys with a 400 naming them, instead of stripping them', async () => {
+    const response = await send({ ...BEACON, color: 'red', size: 2 });
+    expect(response.status).toBe(400);
+    expect(response.json).toEqual({ error: { code: 'TKM_INVALID_BEACON', message: 'body: unknown fields "color", "size"' } });
+    expect(response.records).toEqual([]);
+  });
+
+  it.each([
+    ['a number as site (no coercion to "123")', { ...BEACON, site: 123 }, 'body site: must be a string'],
+    ['a string as width', { ...BEACON, w: '1280' }, 'body w: must be an integer'],
+    ['a one-item array as url (no unwrapping)', { ...BEACON, url: ['https://example.com/'] }, 'body url: must be a string'],
+    ['a one-item array as site', { ...BEACON, site: ['example.com'] }, 'body site: must be a string'],
+    ['a boolean as sid', { ...BEACON, sid: true }, 'body sid: must be a string'],
+    ['null as referrer', { ...BEACON, referrer: null }, 'body referrer: must be a string'],
+  ])('refuses %s', async (_name, body, message) => {
+    const response = await send(body);
+    expect(response.status).toBe(400);
+    expect(response.json).toEqual({ error: { code: 'TKM_INVALID_BEACON', message } });
+    expect(response.records).toEqual([]);
+  });
+
+  it.each(['url', 'referrer', 'site', 'sid', 'event', 'lang'])('refuses NUL and control characters in %s', async (field) => {
+    for (const control of ['\u0000', '\u0007', '\r\n', '\u007f', '\u009b']) {
+      const value = field === 'url' ? `https://example.com/a${control}b` : `a${control}b`;
+      const response = await send({ ...BEACON, [field]: value });
+      expect(response.status, JSON.stringify(control)).toBe(400);
+      expect(response.json?.error.code).toBe('TKM_INVALID_BEACON');
+      expect(response.json?.error.message).toMatch(new RegExp(`^body ${field}: `));
+      expect(response.records).toEqual([]);
+    }
+  });
+
+  // The testers' case: 100 emoji are 100 code points but 200 UTF-16 units, over the worker's 128.
+  it('refuses a sid of 100 emoji at ingest, and stores one of 64 (128 UTF-16 units)', async () => {
+    expect((await send({ ...BEACON, sid: '😀'.repeat(100) })).status).toBe(400);
+    const accepted = await send({ ...BEACON, sid: '😀'.repeat(64) });
+    expect(accepted.status).toBe(202);
+    expect(accepted.records).toEqual([{ ok: true, record: expect.objectContaining({ sid: '😀'.repeat(64) }) as unknown }]);
+  });
+
+  it('refuses a URL the worker could not parse', async () => {
+    const response = await send({ ...BEACON, url: 'https://exa mple.com/' });
+    expect(response.json?.error.message).toBe('body url: must be an absolute http(s) URL');
+  });
+});
+
+/** Characters that are fine in every free-text field: one or two UTF-16 units each, so lengths straddle each limit. */
+const safeChar = fc.constantFrom('a', 'Z', '0', '-', '.', '_', 'é', 'ß', '例', '😀', '𝔘', '\u{10ffff}');
+const hostileChar = fc.constantFrom('\u0000', '\u001b', '\u007f', '\u0085', '\ud800', '\udfff', ' ', '\n', '\u2028');
+
+/** Short strings, and strings whose UTF-16 length falls on either side of `limit`. */
+function around(limit: number, char: fc.Arbitrary<string> = safeChar) {
+  return fc.oneof(
+    fc.string({ unit: char, minLength: 1, maxLength: 6 }),
+    fc.string({ unit: char, minLength: Math.ceil(limit * 0.55), maxLength: limit + 2 }),
+  );
+}
+
+/** Mostly the valid value; sometimes a hostile character inside it, or another JSON type. */
+function spoil(valid: fc.Arbitrary<string | number>) {
+  const withHostile = fc.tuple(valid.map(String), hostileChar, fc.nat()).map(([text, bad, at]) => {
+    const i = at % (text.length + 1);
+    return `${text.slice(0, i)}${bad}${text.slice(i)}`;
+  });
+  const otherType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), valid.map((v) => [v]), fc.constant({}));
+  return fc.oneof({ weight: 16, arbitrary: valid }, { weight: 1, arbitrary: withHostile }, { weight: 1, arbitrary: otherType });
+}
+
+const eventChar = fc.constantFrom(...'abcXYZ019_.:-');
+const beaconLike = fc.record({
+  site: spoil(fc.oneof(fc.constantFrom('example.com', 'www.example.org'), around(100, safeChar))),
+  url: spoil(around(2048 - 20).map((path) => `https://example.com/${path}`)),
+  referrer: spoil(fc.oneof(fc.constant('https://www.example.org/'), around(2048))),
+  sid: spoil(fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/), around(128))),
+  event: spoil(fc.oneof(fc.constantFrom('pageview', 'signup'), around(64, eventChar))),
+  w: spoil(fc.integer({ min: -2, max: 100_002 })),
+  lang: spoil(fc.stringMatching(/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,4}$/)),
+  extra: fc.string({ maxLength: 4 }),
+}, { requiredKeys: ['site', 'url'] }).chain((beacon) => fc.oneof(
+  { weight: 10, arbitrary: fc.constant((({ extra: _extra, ...rest }) => rest)(beacon)) },
+  { weight: 1, arbitrary: fc.constant(beacon) },
+));
+
+describe('property: what ingest accepts, the worker reads', () => {
+  it('every beacon answered 202 becomes one raw record decodeRawRecord accepts, with the fields as sent', async () => {
+    let accepted = 0;
+    let runs = 0;
+    await fc.assert(fc.asyncProperty(beaconLike, async (beacon) => {
+      runs += 1;
+      const response = await postBeacon(ingest.app, JSON.stringify(beacon));
+      const records = ingest.take();
+      // 413: over TOKUMEI_BODY_LIMIT in bytes (an escaped control character is six), before any field is read.
+      expect([202, 400, 413]).toContain(response.statusCode);
+      // Otherwise ingest and the schema's own check agree on every input.
+      if (response.statusCode !== 413) expect(response.statusCode === 202).toBe(checkBeacon(JSON.parse(JSON.stringify(beacon))).ok);
+      if (response.statusCode !== 202) {
+        expect(records).toEqual([]);
+        return;
+      }
+      accepted += 1;
+      expect(records).toHaveLength(1);
+      const [decoded] = records;
+      if (decoded?.ok !== true) throw new Error(`202 but the worker refuses it: ${decoded?.reason ?? 'nothing published'}`);
+      const sent = { site: beacon.site, url: beacon.url, ref: beacon.referrer, sid: beacon.sid, lang: beacon.lang, w: beacon.w, event: beacon.event ?? 'pageview' };
+      expect(decoded.record).toMatchObject(Object.fromEntries(Object.entries(sent).filter(([, v]) => v !== undefined)));
+    }), { seed: 20261201, numRuns: 1000, interruptAfterTimeLimit: 20_000, markInterruptAsFailure: false });
+    // The generator must reach both sides, or the property says nothing.
+    expect(runs).toBeGreaterThan(100);
+    expect(accepted / runs).toBeGreaterThan(0.1);
+    expect(accepted / runs).toBeLessThan(0.9);
+  }, 60_000);
+});
