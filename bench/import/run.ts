@@ -3,7 +3,10 @@
  * errors mixed in) imported end to end into embedded ClickHouse by `tokumei import` (its own process, nothing else
  * running: parse → filter → raw records → worker → privacy engine → chDB), against GoAccess parsing the same file
  * with --log-format=COMBINED in the same run. Both are timed as whole processes, start-up included.
+ * Prints the import's peak resident memory (the kernel's high-water mark, VmHWM, read while it runs).
  *   npm run bench:import        (BENCH_LINES, default 1000000; BENCH_KEEP=1 keeps the log and data directory)
+ *   BENCH_UA_BYTES=8192 npm run bench:import   agents padded to 8 KB, a new one on every line: the memory worst
+ *                               case (BENCH_UA_UNIQUE=client: one per client; GoAccess is not run with long agents)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,30 +16,53 @@ import { fileURLToPath } from 'node:url';
 import { peerStats, writeAccessLog } from '../../test/helpers/access-log.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const UA_BYTES = process.env.BENCH_UA_BYTES === undefined || process.env.BENCH_UA_BYTES === '' ? undefined : Number(process.env.BENCH_UA_BYTES);
+const UA_UNIQUE = process.env.BENCH_UA_UNIQUE === 'client' ? 'client' : 'line';
 const TARGET_RATIO = 2;
 const GOACCESS = '/usr/bin/goaccess';
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../packages/cli/bin/tokumei.js');
 const DAY = 86_400_000;
 
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; code: number | null; output: string }> {
+/** The process's peak resident set so far, in bytes (Linux); undefined once it is gone or elsewhere. */
+function peakRss(pid: number): number | undefined {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; code: number | null; output: string; peakRss: number | undefined }> {
   const started = performance.now();
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let peak: number | undefined;
+  // The high-water mark only grows, so the last reading before exit is the peak (to within one interval's growth).
+  const sample = setInterval(() => (peak = peakRss(child.pid ?? 0) ?? peak), 50);
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ seconds: (performance.now() - started) / 1000, code, output })));
+  return new Promise((resolve) => child.on('exit', (code) => {
+    clearInterval(sample);
+    resolve({ seconds: (performance.now() - started) / 1000, code, output, peakRss: peak });
+  }));
 }
+
+const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${Math.round(bytes / 1024 / 1024)} MB`);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokumei-bench-import-'));
 const file = path.join(dir, 'access.log');
 const started = performance.now();
 // Seven days ending yesterday: most lines are on days older than the salt store keeps (run salts), as in a backfill.
-writeAccessLog(file, { lines: LINES, start: Math.floor(Date.now() / DAY) * DAY - 7 * DAY, days: 7, seed: 7 });
+writeAccessLog(file, { lines: LINES, start: Math.floor(Date.now() / DAY) * DAY - 7 * DAY, days: 7, seed: 7, uaBytes: UA_BYTES, uaUnique: UA_UNIQUE });
 const size = fs.statSync(file).size;
-process.stdout.write(`generated ${LINES.toLocaleString('en-US')} lines (${(size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+const agents = UA_BYTES === undefined ? '' : `, agents of ${UA_BYTES.toLocaleString('en-US')} bytes, a new one per ${UA_UNIQUE}`;
+process.stdout.write(`generated ${LINES.toLocaleString('en-US')} lines (${(size / 1e6).toFixed(0)} MB${agents}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 
 let goaccess: number | undefined;
-if (spawnSync(GOACCESS, ['--version']).status === 0) {
+if (UA_BYTES !== undefined) {
+  process.stdout.write('long-agent variant: GoAccess not run\n');
+} else if (spawnSync(GOACCESS, ['--version']).status === 0) {
   const report = path.join(dir, 'goaccess.json');
   const run = await timed(GOACCESS, [file, '--log-format=COMBINED', '--no-global-config', '-o', report], { PATH: process.env.PATH ?? '' });
   if (run.code !== 0) throw new Error(`goaccess failed (${run.code}): ${run.output.slice(0, 500)}`);
@@ -49,12 +75,14 @@ if (spawnSync(GOACCESS, ['--version']).status === 0) {
 const dataDir = path.join(dir, 'data');
 const run = await timed(process.execPath, [BIN, 'import', '--quiet', '--site', 'bench.example.com', file], {
   PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TOKUMEI_DATA_DIR: dataDir, TOKUMEI_LOG_LEVEL: 'warn',
+  // e.g. --max-old-space-size=512, to check the import fits a small heap.
+  ...(process.env.NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: process.env.NODE_OPTIONS }),
 });
 if (run.code !== 0) throw new Error(`tokumei import failed (${run.code}):\n${run.output}`);
 const tokumei = LINES / run.seconds;
 const peer = peerStats(file);
 process.stdout.write(`${run.output.trim()}\n`);
-process.stdout.write(`tokumei import (end to end into chDB, process start to exit): ${run.seconds.toFixed(2)} s, ${Math.round(tokumei).toLocaleString('en-US')} lines/s, ${peer.total.toLocaleString('en-US')} page views stored\n`);
+process.stdout.write(`tokumei import (end to end into chDB, process start to exit): ${run.seconds.toFixed(2)} s, ${Math.round(tokumei).toLocaleString('en-US')} lines/s, peak RSS ${mb(run.peakRss)}, ${peer.total.toLocaleString('en-US')} page views expected\n`);
 if (goaccess !== undefined) {
   const ratio = tokumei / goaccess;
   process.stdout.write(`ratio vs goaccess: ${ratio.toFixed(2)}× (target ≥ ${TARGET_RATIO}×: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})\n`);

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { isbot } from 'isbot';
 import { prng as random } from './random.js';
 
@@ -14,6 +16,12 @@ export interface LogOptions {
   readonly start: number;
   readonly days: number;
   readonly seed?: number;
+  /**
+   * Pads agents to this many bytes (as scanners and broken clients send), with a token in their first 1 KiB that
+   * makes each one unique per line (the worst case: every line a new agent, a new session) or per client.
+   */
+  readonly uaBytes?: number;
+  readonly uaUnique?: 'line' | 'client';
 }
 
 const WORDS = ['intro', 'pricing', 'privacy', 'analytics', 'setup', 'guide', 'team', 'careers', 'release', 'notes', 'faq', 'compare', 'security', 'api', 'billing', 'export', 'widgets', 'events'];
@@ -75,7 +83,18 @@ export function writeAccessLog(file: string, options: LogOptions): number {
   for (const prefix of ['192.0.2', '198.51.100', '203.0.113']) for (let i = 1; i < 255; i += 1) ips.push(`${prefix}.${i}`);
   for (let i = 0; i < 6000; i += 1) ips.push(`2001:db8:${(i >> 8).toString(16)}::${(i & 255).toString(16)}`);
   // Clients: an address with an agent. A pool of active ones browses; each leaves after a while for a new one.
-  const client = () => ({ ip: ips[Math.floor(rand() * ips.length)] ?? '', ua: rand() < 0.1 ? BOTS[Math.floor(rand() * BOTS.length)] ?? '' : uas[Math.floor(rand() * uas.length)] ?? '', left: 3 + Math.floor(rand() * 25) });
+  const filler = options.uaBytes === undefined ? '' : 'KHTML, like Gecko; '.repeat(Math.ceil(options.uaBytes / 19));
+  let clients = 0;
+  const pad = (ua: string, id: number) => {
+    if (options.uaBytes === undefined) return ua;
+    const head = `${ua} Ext/${id} (`;
+    return `${head}${filler.slice(0, Math.max(0, options.uaBytes - head.length - 1))})`;
+  };
+  const perLine = options.uaBytes !== undefined && options.uaUnique !== 'client';
+  const client = () => {
+    const ua = rand() < 0.1 ? BOTS[Math.floor(rand() * BOTS.length)] ?? '' : uas[Math.floor(rand() * uas.length)] ?? '';
+    return { ip: ips[Math.floor(rand() * ips.length)] ?? '', ua: perLine ? ua : pad(ua, clients++), left: 3 + Math.floor(rand() * 25) };
+  };
   const active = Array.from({ length: 300 }, client);
   const step = (options.days * 86_400_000) / options.lines;
   const fd = fs.openSync(file, 'w');
@@ -96,7 +115,7 @@ export function writeAccessLog(file: string, options: LogOptions): number {
     const s = rand();
     const status = s < 0.04 ? 404 : s < 0.05 ? 500 : s < 0.1 ? 304 : s < 0.12 ? 301 : 200;
     const referrer = rand() < 0.3 ? `https://www.example.org/search?q=${WORDS[Math.floor(rand() * WORDS.length)] ?? ''}` : '-';
-    buffer += `${c.ip} - - [${clfTime(options.start + i * step)}] "${method} ${target} HTTP/1.1" ${status} ${Math.floor(rand() * 50_000)} "${referrer}" "${c.ua}"\n`;
+    buffer += `${c.ip} - - [${clfTime(options.start + i * step)}] "${method} ${target} HTTP/1.1" ${status} ${Math.floor(rand() * 50_000)} "${referrer}" "${perLine ? pad(c.ua, i) : c.ua}"\n`;
     if (buffer.length > 1 << 20) {
       fs.writeSync(fd, buffer);
       buffer = '';
@@ -118,26 +137,48 @@ const PEER_LINE = /^(\S+) \S+ \S+ \[(\d\d)\/(\w{3})\/(\d{4}):(\d\d):(\d\d):(\d\d
 export function peerStats(file: string): { pageviews: Map<string, number>; dailyVisitors: Map<string, number>; total: number; bots: number } {
   const pageviews = new Map<string, number>();
   const visitors = new Map<string, Set<string>>();
+  const botAgents = new Map<string, boolean>();
   let total = 0;
   let bots = 0;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+  const count = (line: string) => {
     const m = PEER_LINE.exec(line);
-    if (m === null) continue;
+    if (m === null) return;
     const [, ip, day, mon, year, , , , method, target, status, ua] = m;
-    if (method !== 'GET' || !/^[23]/.test(status ?? '')) continue;
+    if (method !== 'GET' || !/^[23]/.test(status ?? '')) return;
     const path = (target ?? '').split('?')[0] ?? '';
     const ext = /\.([a-z0-9]+)$/.exec(path)?.[1];
-    if (ext !== undefined && PEER_ASSETS.has(ext)) continue;
-    if (isbot(ua ?? '')) {
+    if (ext !== undefined && PEER_ASSETS.has(ext)) return;
+    const agent = createHash('sha256').update(ua ?? '').digest('base64');
+    // The padding of long generated agents is not what makes a bot, so isbot reads the agent without it (and once).
+    const padded = (ua ?? '').indexOf(' Ext/');
+    const base = padded === -1 ? ua ?? '' : (ua ?? '').slice(0, padded);
+    let bot = botAgents.get(base);
+    if (bot === undefined) botAgents.set(base, bot = isbot(base));
+    if (bot) {
       bots += 1;
-      continue;
+      return;
     }
     total += 1;
     pageviews.set(path, (pageviews.get(path) ?? 0) + 1);
     const date = `${year}-${String(MONTHS.indexOf(mon ?? '') + 1).padStart(2, '0')}-${day}`;
     const set = visitors.get(date) ?? new Set<string>();
-    set.add(`${ip}\u0000${ua}`);
+    set.add(`${ip}\u0000${agent}`);
     visitors.set(date, set);
+  };
+  // Read in chunks: a log with 8 KB agents is gigabytes, more than one string can hold.
+  const fd = fs.openSync(file, 'r');
+  const chunk = Buffer.alloc(1 << 22);
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  try {
+    for (let read = fs.readSync(fd, chunk); read > 0; read = fs.readSync(fd, chunk)) {
+      const lines = (rest + decoder.write(chunk.subarray(0, read))).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) count(line);
+    }
+    count(rest + decoder.end());
+  } finally {
+    fs.closeSync(fd);
   }
   return { pageviews, dailyVisitors: new Map([...visitors].map(([d, s]) => [d, s.size])), total, bots };
 }

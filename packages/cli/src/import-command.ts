@@ -109,7 +109,7 @@ export async function importCommand(argv: readonly string[]): Promise<number> {
     try {
       const outcome = await runImport({
         inputs, format, settings: { format: values.format, site, tz: values.tz }, follow: values.follow, restart: values.restart,
-        dataDir: config.dataDir, sink, batchSize: batch, progress, signal: controller.signal, stdin: process.stdin,
+        dataDir: config.dataDir, sink, batchSize: batch, retention: config, progress, signal: controller.signal, stdin: process.stdin,
       });
       for (const result of outcome.inputs) {
         const resumed = result.resumedAfterLine > 0 ? ` (continued after line ${result.resumedAfterLine})` : '';

@@ -1,5 +1,6 @@
 import { isbot } from 'isbot';
 import type { ParsedLine } from './formats.js';
+import { agentKey, detach } from './keys.js';
 
 /** Why a parsed line is not a page view. `bot` lines still go to the worker, which counts them per day (bots_daily). */
 export type Skip = 'status' | 'method' | 'asset' | 'bot';
@@ -39,19 +40,40 @@ export function isAsset(line: Pick<ParsedLine, 'target' | 'contentType'>): boole
   return extension !== '' && ASSET_EXTENSIONS.has(extension);
 }
 
-/** isbot per distinct agent: logs repeat a few thousand agents, so the cache makes detection nearly free. */
+/** Agents whose bot verdict is remembered: a few thousand repeat in real logs; a flood of new ones clears it. */
+export const BOT_CACHE_ENTRIES = 10_000;
+
+/**
+ * isbot per distinct agent: logs repeat a few thousand agents, so the cache makes detection nearly free. Keyed by
+ * agentKey (at most 256 characters, or a hash), never by a whole agent, and holding no part of a line.
+ */
 export class BotDetector {
   private readonly cache = new Map<string, boolean>();
 
+  constructor(private readonly maxEntries = BOT_CACHE_ENTRIES) {}
+
   isBot(ua: string): boolean {
-    let bot = this.cache.get(ua);
+    const key = agentKey(ua);
+    let bot = this.cache.get(key);
     if (bot === undefined) {
       bot = isbot(ua);
       // Bounded: a log full of unique agents (an attack, a scanner) must not grow memory without end.
-      if (this.cache.size >= 50_000) this.cache.clear();
-      this.cache.set(ua, bot);
+      if (this.cache.size >= this.maxEntries) this.cache.clear();
+      this.cache.set(detach(key), bot);
     }
     return bot;
+  }
+
+  /** Agents remembered (for tests). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** Total characters of the keys held (for tests: what the cache costs, whatever the agents' length). */
+  get keyChars(): number {
+    let chars = 0;
+    for (const key of this.cache.keys()) chars += key.length;
+    return chars;
   }
 }
 

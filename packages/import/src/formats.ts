@@ -6,10 +6,12 @@ export interface ParsedLine {
   readonly ip: string;
   readonly ts: number;
   readonly method: string;
-  /** The request target as sent: `/path?query` (or an absolute URL for proxy requests). */
+  /** The request target as sent: `/path?query` (or an absolute URL for proxy requests). No control characters. */
   readonly target: string;
   readonly status: number;
+  /** Control characters removed. */
   readonly referrer: string | undefined;
+  /** At most MAX_AGENT characters, control characters removed. */
   readonly ua: string;
   /** From a Host / vhost field when the format has one. */
   readonly host: string | undefined;
@@ -47,6 +49,21 @@ const FIELDS: Record<string, string> = {
 
 const REQUEST = /^([A-Z]{1,20}) (\S+)(?: HTTP\/\d(?:\.\d)?)?$/;
 const STATUS = /^\d{3}$/;
+
+/**
+ * The raw record's limit, and all the worker reads of an agent: bots are told from the same prefix here, and no
+ * longer agent is kept in memory (caches included).
+ */
+export const MAX_AGENT = 1024;
+
+/** Control characters (Cc: C0, DEL, C1): no HTTP request target or header may hold them; nginx and Apache escape them. */
+const CONTROL = /\p{Cc}/u;
+const CONTROLS = /\p{Cc}/gu;
+
+/** Removes control characters (JSON logs decode `\u0000`; other writers copy bytes as they came). */
+function clean(value: string): string {
+  return CONTROL.test(value) ? value.replace(CONTROLS, '') : value;
+}
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -91,9 +108,15 @@ function assemble(f: Fields, clock: WallClock): ParseResult {
   if (ts === undefined) return { bad: 'invalid or missing time' };
   const ip = f.ip ?? dash(f.xff)?.split(',')[0]?.trim();
   if (ip === undefined || ip === '') return { bad: 'no client address' };
+  // A target or address with control characters was not what a server received: cleaning it could count a page
+  // nobody asked for, so the line is bad. Referrer and agent only describe a real page view: they are cleaned.
+  if (CONTROL.test(target)) return { bad: 'control character in the request target' };
+  if (CONTROL.test(ip)) return { bad: 'control character in the client address' };
+  const referrer = dash(f.referrer);
   // One literal rather than a spread over partial(): this runs once per line, and the spread was most of its cost.
   return {
-    ip, ts, method, target, status: Number(status), referrer: dash(f.referrer), ua: f.ua ?? '', host: normalizeHost(f.host),
+    ip, ts, method, target, status: Number(status), referrer: referrer === undefined ? undefined : clean(referrer),
+    ua: clean(f.ua === undefined ? '' : f.ua.length > MAX_AGENT ? f.ua.slice(0, MAX_AGENT) : f.ua), host: normalizeHost(f.host),
     contentType: dash(f.contentType), scheme: dash(f.scheme),
   };
 }
@@ -123,7 +146,9 @@ export function compileLogFormat(format: string, clock: WallClock, name = 'custo
     if (next === '' && i + 3 < tokens.length) throw new TokumeiError('TKM_IMPORT_FORMAT', `$${variable} and $${tokens[i + 3] ?? ''} need a separator between them`);
     const quoted = literal.endsWith('"') && next.startsWith('"');
     const stop = next[0];
-    const body = quoted ? '(?:[^"\\\\]|\\\\.)*' : stop === undefined ? '.*' : `[^${escapeRegex(stop)}]*`;
+    // Quoted: runs of plain characters, then escapes (`[^"\\]*(?:\\.[^"\\]*)*`); one alternation per character
+    // instead would make a 60 KB agent cost a backtracking entry per character.
+    const body = quoted ? '[^"\\\\]*(?:\\\\.[^"\\\\]*)*' : stop === undefined ? '.*' : `[^${escapeRegex(stop)}]*`;
     const field = FIELDS[variable];
     if (field !== undefined && !groups.includes(field)) {
       groups.push(field);

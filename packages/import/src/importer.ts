@@ -13,7 +13,16 @@ export interface ImportCounts {
   pageviews: number;
   /** Sent to the worker, which counts them per day in bots_daily and stores no event. */
   bots: number;
-  skipped: { status: number; method: number; asset: number; empty: number };
+  /** `future`: later than now + FUTURE_TOLERANCE_MS; `retention`: page views and bots older than the aggregates keep. */
+  skipped: { status: number; method: number; asset: number; empty: number; future: number; retention: number };
+  /**
+   * Page views (among `pageviews`) of days older than the events retention: ClickHouse drops a row whose TTL is over
+   * as it is inserted, so only the aggregates count them (page views, visitors, pages, referrers…), with no event
+   * and no per-session row (so no session metrics for those days).
+   */
+  aggregatesOnly: number;
+  /** Sessions ended early to bound memory (more than MAX_OPEN_SESSIONS open): a client's next line starts another. */
+  sessionsEvicted: number;
   bad: number;
   /** Line number and reason, never the line's text (it holds an IP). */
   badLines: { line: number; reason: string }[];
@@ -21,8 +30,23 @@ export interface ImportCounts {
 }
 
 export function emptyCounts(): ImportCounts {
-  return { lines: 0, pageviews: 0, bots: 0, skipped: { status: 0, method: 0, asset: 0, empty: 0 }, bad: 0, badLines: [], badReasons: {} };
+  return {
+    lines: 0, pageviews: 0, bots: 0, skipped: { status: 0, method: 0, asset: 0, empty: 0, future: 0, retention: 0 },
+    aggregatesOnly: 0, sessionsEvicted: 0, bad: 0, badLines: [], badReasons: {},
+  };
 }
+
+/** How long ClickHouse keeps what (TOKUMEI_EVENTS_TTL_DAYS, TOKUMEI_AGGREGATES_TTL_MONTHS). */
+export interface Retention {
+  readonly eventsTtlDays: number;
+  readonly aggregatesTtlMonths: number;
+}
+
+/**
+ * Lines up to this far ahead of the importer's clock are taken (clock skew between the web server and this machine);
+ * later ones are skipped. Matomo refuses any tracking time after its own clock; five minutes spares a skewed clock.
+ */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export interface Position {
   readonly stream: string;
@@ -43,6 +67,10 @@ export interface ImportOptions {
   readonly bots: BotDetector;
   readonly sink: RecordSink;
   readonly counts: ImportCounts;
+  /** Where the store keeps rows: lines it would drop on insert are counted as such. Unset: not checked. */
+  readonly retention?: Retention;
+  /** The clock lines are compared with (tests). */
+  readonly now?: () => number;
   /** Called after each stored batch: the position from which a new run would continue. */
   readonly save?: (position: Position) => void;
   readonly onProgress?: (inputBytes: number) => void;
@@ -54,6 +82,44 @@ interface Pending extends SinkMessage {
 }
 
 const MAX_URL = 8192;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** `ms` plus calendar months, clamped to the target month's last day, as ClickHouse's `+ toIntervalMonth(n)` is. */
+function addMonths(ms: number, months: number): number {
+  const d = new Date(ms);
+  const [year, month] = [d.getUTCFullYear(), d.getUTCMonth() + months];
+  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return Date.UTC(year, month, Math.min(d.getUTCDate(), last), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+}
+
+/** Where a line stands against the store's TTLs. Expired means `TTL expression <= now`, as ClickHouse has it. */
+type Age = 'future' | 'expired' | 'aggregates-only' | 'kept';
+
+/** Classifies lines by time against one `now` (taken per batch of lines: a followed file runs for days). */
+class AgeCheck {
+  private readonly future: number;
+  private lastHour = Number.NaN;
+  private lastHourExpired = false;
+
+  constructor(private readonly now: number, private readonly retention: Retention | undefined) {
+    this.future = now + FUTURE_TOLERANCE_MS;
+  }
+
+  of(ts: number): Age {
+    if (ts > this.future) return 'future';
+    if (this.retention === undefined) return 'kept';
+    // The hourly aggregates (`hour + N months`) are the first to drop a line; daily ones keep it up to a day more.
+    const hour = Math.floor(ts / HOUR_MS) * HOUR_MS;
+    if (hour !== this.lastHour) {
+      this.lastHour = hour;
+      this.lastHourExpired = addMonths(hour, this.retention.aggregatesTtlMonths) <= this.now;
+    }
+    if (this.lastHourExpired) return 'expired';
+    // Per-session rows expire by day (`day + N days`), events by `ts` within that day.
+    return Math.floor(ts / DAY_MS) * DAY_MS + this.retention.eventsTtlDays * DAY_MS <= this.now ? 'aggregates-only' : 'kept';
+  }
+}
 
 function bad(counts: ImportCounts, line: number, reason: string): void {
   counts.bad += 1;
@@ -65,6 +131,7 @@ function bad(counts: ImportCounts, line: number, reason: string): void {
 function toRecord(parsed: ParsedLine, options: ImportOptions, bot: boolean): RawRecord | string {
   const site = options.site ?? parsed.host;
   if (site === undefined) return 'no host in the line (give --site)';
+  if (site.length > 255) return 'host longer than 255 characters';
   const target = parsed.target;
   let url: string;
   if (target.startsWith('/')) url = `${parsed.scheme === 'http' ? 'http' : 'https'}://${parsed.host ?? site}${target}`;
@@ -72,7 +139,7 @@ function toRecord(parsed: ParsedLine, options: ImportOptions, bot: boolean): Raw
   else return 'request target is not a path';
   if (url.length > MAX_URL) return 'URL longer than 8192 characters';
   if (parsed.ip.length > 64) return 'client address longer than 64 characters';
-  const ua = parsed.ua.slice(0, 1024);
+  const ua = parsed.ua;
   const ref = parsed.referrer !== undefined && parsed.referrer.length <= MAX_URL ? parsed.referrer : undefined;
   return {
     v: RAW_RECORD_VERSION, src: 'log', ts: parsed.ts, site, url, ref, event: 'pageview',
@@ -118,7 +185,10 @@ export async function importInput(input: LineInput, from: Position, options: Imp
     inFlight.catch(() => undefined);
   };
 
+  const clock = options.now ?? Date.now;
+  const evictedBefore = options.sessions.evicted;
   for await (const batch of readLines(input, { start: from.offset, follow: options.follow, signal: options.signal })) {
+    const ages = new AgeCheck(clock(), options.retention);
     for (let i = 0; i < batch.lines.length; i += 1) {
       line += 1;
       counts.lines += 1;
@@ -142,16 +212,27 @@ export async function importInput(input: LineInput, from: Position, options: Imp
         counts.skipped[skip] += 1;
         continue;
       }
+      // After the kind of line: "older than retention" then counts only what would have been page views and bots.
+      const age = ages.of(parsed.ts);
+      if (age === 'future' || age === 'expired') {
+        counts.skipped[age === 'future' ? 'future' : 'retention'] += 1;
+        continue;
+      }
       const record = toRecord(parsed, options, skip === 'bot');
       if (typeof record === 'string') {
         bad(counts, line, record);
         continue;
       }
       if (skip === 'bot') counts.bots += 1;
-      else counts.pageviews += 1;
+      else {
+        counts.pageviews += 1;
+        if (age === 'aggregates-only') counts.aggregatesOnly += 1;
+      }
       pending.push({ key: sink.keyed ? partitionKey(record) : '', value: encodeRawRecord(record), end: lastEnd, line });
       if (pending.length >= options.batchSize) await flush();
     }
+    // The assigner is shared by a run's inputs: this input's share is what it added.
+    counts.sessionsEvicted = options.sessions.evicted - evictedBefore;
     options.onProgress?.(batch.inputBytes);
     if (batch.idle === true) await flush();
     if (options.signal?.aborted === true) break;

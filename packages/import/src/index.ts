@@ -1,10 +1,11 @@
-export { resolveFormat, compileLogFormat, jsonLinesFormat, normalizeHost, isBad, PRESETS, type LineFormat, type ParsedLine, type ParseResult } from './formats.js';
+export { resolveFormat, compileLogFormat, jsonLinesFormat, normalizeHost, isBad, PRESETS, MAX_AGENT, type LineFormat, type ParsedLine, type ParseResult } from './formats.js';
 export { WallClock, parseClfTime, parseIsoTime, parseEpoch, parseAnyTime } from './time.js';
-export { classify, isAsset, extensionOf, BotDetector, type Skip } from './filters.js';
-export { SessionAssigner, SESSION_GAP_MS } from './sessions.js';
+export { classify, isAsset, extensionOf, BotDetector, BOT_CACHE_ENTRIES, type Skip } from './filters.js';
+export { SessionAssigner, SESSION_GAP_MS, MAX_OPEN_SESSIONS } from './sessions.js';
+export { agentKey, AGENT_KEY_CHARS } from './keys.js';
 export { readLines, isGzip, MAX_LINE_BYTES, type LineBatch, type LineInput } from './lines.js';
 export { Checkpoint, fileIdentity, type CheckpointState, type FileIdentity } from './checkpoint.js';
-export { importInput, emptyCounts, MAX_REPORTED_BAD_LINES, type ImportCounts, type ImportOptions, type Position } from './importer.js';
+export { importInput, emptyCounts, MAX_REPORTED_BAD_LINES, FUTURE_TOLERANCE_MS, type ImportCounts, type ImportOptions, type Position, type Retention } from './importer.js';
 export type { RecordSink, SinkMessage } from './sink.js';
 export { LocalSink } from './local-sink.js';
 export { InstanceSink } from './instance-sink.js';

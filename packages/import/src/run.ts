@@ -7,7 +7,7 @@ import { TokumeiError } from '@tokumei/config';
 import { Checkpoint } from './checkpoint.js';
 import { BotDetector } from './filters.js';
 import type { LineFormat } from './formats.js';
-import { emptyCounts, importInput, type ImportCounts, type ImportOptions } from './importer.js';
+import { emptyCounts, importInput, type ImportCounts, type ImportOptions, type Retention } from './importer.js';
 import { isGzip } from './lines.js';
 import type { Progress } from './progress.js';
 import { SessionAssigner } from './sessions.js';
@@ -24,6 +24,8 @@ export interface ImportRequest {
   readonly dataDir: string;
   readonly sink: RecordSink;
   readonly batchSize: number;
+  /** The store's retention (the config's): lines it would drop on insert are reported as such, not as page views. */
+  readonly retention: Retention;
   readonly progress: Progress;
   readonly signal: AbortSignal;
   readonly stdin: Readable;
@@ -51,7 +53,7 @@ export interface ImportOutcome {
 export async function runImport(request: ImportRequest): Promise<ImportOutcome> {
   const run = randomBytes(8).toString('hex');
   const fingerprint = createHash('sha256').update(JSON.stringify(request.settings)).digest('hex').slice(0, 16);
-  const base = { format: request.format, site: request.settings.site, run, batchSize: request.batchSize, signal: request.signal, sessions: new SessionAssigner(), bots: new BotDetector(), sink: request.sink };
+  const base = { format: request.format, site: request.settings.site, run, batchSize: request.batchSize, signal: request.signal, sessions: new SessionAssigner(), bots: new BotDetector(), sink: request.sink, retention: request.retention };
   const results: InputResult[] = [];
   let failure: unknown;
   try {

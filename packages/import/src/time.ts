@@ -43,8 +43,24 @@ export class WallClock {
   }
 }
 
+/** An offset no zone has (over ±18:00, or 60+ minutes) makes the time impossible: NaN, so `valid` refuses it. */
 function zoneOffsetMs(sign: string, hours: string, minutes: string): number {
-  return (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000;
+  const [h, m] = [Number(hours), Number(minutes)];
+  if (h > 18 || m > 59) return Number.NaN;
+  return (sign === '-' ? -1 : 1) * (h * 60 + m) * 60_000;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether the fields name a real moment (month 0-based). Date.UTC rolls `31/Feb` over to 3 March and hour 24 to the
+ * next day; a log with such a time is broken, and storing the line on another day would be a silent error.
+ */
+function possible(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  const leap = month === 1 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = (DAYS_IN_MONTH[month] ?? 0) + (leap ? 1 : 0);
+  // Second 60 is a leap second (Date.UTC reads it as the next minute's 0).
+  return day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 60;
 }
 
 function valid(ms: number): number | undefined {
@@ -58,7 +74,7 @@ export function parseClfTime(text: string, clock: WallClock): number | undefined
   const month = MONTHS[m[2] ?? ''];
   if (month === undefined) return undefined;
   const [year, day, hour, minute, second] = [Number(m[3]), Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])];
-  if (day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  if (!possible(year, month, day, hour, minute, second)) return undefined;
   if (m[7] === undefined) return valid(clock.toEpoch(year, month, day, hour, minute, second));
   return valid(Date.UTC(year, month, day, hour, minute, second) - zoneOffsetMs(m[7], m[8] ?? '0', m[9] ?? '0'));
 }
@@ -69,7 +85,7 @@ export function parseIsoTime(text: string, clock: WallClock): number | undefined
   if (m === null) return undefined;
   const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
   if (month === undefined || day === undefined || hour === undefined || minute === undefined || second === undefined || year === undefined) return undefined;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  if (month < 1 || month > 12 || !possible(year, month - 1, day, hour, minute, second)) return undefined;
   const ms = m[7] === undefined ? 0 : Math.floor(Number(m[7]) * 1000);
   const zone = m[8];
   if (zone === undefined) return valid(clock.toEpoch(year, month - 1, day, hour, minute, second, ms));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TokumeiError } from '@tokumei/config';
-import { WallClock, isBad, parseClfTime, parseIsoTime, resolveFormat, type ParsedLine, type ParseResult } from '@tokumei/import';
+import { MAX_AGENT, WallClock, isBad, parseClfTime, parseIsoTime, resolveFormat, type ParsedLine, type ParseResult } from '@tokumei/import';
 
 const utc = new WallClock('UTC');
 const combined = resolveFormat('combined', utc);
@@ -61,6 +61,45 @@ describe('combined and common', () => {
   });
 });
 
+describe('control characters', () => {
+  const at = (target: string, referrer: string, ua: string) => `192.0.2.9 - - [10/Oct/2026:13:55:36 +0000] "GET ${target} HTTP/1.1" 200 5 "${referrer}" "${ua}"`;
+
+  it('makes a line whose request target holds one a bad line, without echoing it', () => {
+    for (const target of ['/a\u0000b', '/a\u0007', '/\u007f', '/x\u0085y']) {
+      const result = combined.parse(at(target, '-', UA));
+      expect(result).toEqual({ bad: 'control character in the request target' });
+    }
+  });
+
+  it('removes them from the referrer and the agent (the page view is real)', () => {
+    const line = ok(combined.parse(at('/a', 'https://www.example.org/\u0000x\u001b', `${UA}\u0000\u0001`)));
+    expect(line).toMatchObject({ target: '/a', referrer: 'https://www.example.org/x', ua: UA });
+  });
+
+  it('does the same for JSON lines, where \\u0000 decodes to NUL', () => {
+    const json = resolveFormat('json', utc);
+    const base = { time: '2026-05-01T12:00:00Z', remote_addr: '192.0.2.8', status: 200, http_user_agent: `${UA}\u0000` };
+    expect(json.parse(JSON.stringify({ ...base, request: 'GET /j\u0000 HTTP/1.1' }))).toEqual({ bad: 'control character in the request target' });
+    expect(json.parse(JSON.stringify({ ...base, request_method: 'GET', uri: '/j', args: 'a=\u0000' }))).toEqual({ bad: 'control character in the request target' });
+    expect(json.parse(JSON.stringify({ ...base, remote_addr: '192.0.2.8\u0000', request: 'GET /j HTTP/1.1' }))).toEqual({ bad: 'control character in the client address' });
+    expect(ok(json.parse(JSON.stringify({ ...base, request: 'GET /j HTTP/1.1', http_referer: 'https://www.example.org/\u0000' })))).toMatchObject({ ua: UA, referrer: 'https://www.example.org/' });
+  });
+});
+
+describe('long agents', () => {
+  it('keeps only the first MAX_AGENT characters, what the worker reads and bots are told from', () => {
+    const long = `${UA} ${'x'.repeat(60_000)}`;
+    const line = ok(combined.parse(`192.0.2.9 - - [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.1" 200 5 "-" "${long}"`));
+    expect(line.ua).toBe(long.slice(0, MAX_AGENT));
+    expect(line.ua).toHaveLength(1024);
+  });
+
+  it('still reads escapes inside quoted fields', () => {
+    const line = ok(combined.parse(`192.0.2.9 - - [10/Oct/2026:13:55:36 +0000] "GET /a HTTP/1.1" 200 5 "-" "a \\"b\\" \\\\ ${'y'.repeat(20_000)}"`));
+    expect(line.ua.startsWith('a \\"b\\" \\\\ yyy')).toBe(true);
+  });
+});
+
 describe('nginx log_format strings', () => {
   it('reads a custom format with host, ISO time, request_time and content type', () => {
     const format = resolveFormat('$host $remote_addr [$time_iso8601] "$request_method $request_uri $server_protocol" $status "$http_user_agent" $request_time "$sent_http_content_type"', utc);
@@ -114,6 +153,22 @@ describe('times', () => {
     expect(new Date(parseClfTime('29/Mar/2026:12:00:00', berlin) ?? 0).toISOString()).toBe('2026-03-29T10:00:00.000Z');
     expect(new Date(parseIsoTime('2026-07-01 08:15:00', berlin) ?? 0).toISOString()).toBe('2026-07-01T06:15:00.000Z');
     expect(new Date(parseIsoTime('2026-07-01T08:15:00.5Z', berlin) ?? 0).toISOString()).toBe('2026-07-01T08:15:00.500Z');
+  });
+
+  it('refuses impossible dates and times instead of rolling them over to another day', () => {
+    for (const time of ['31/Feb/2026:10:00:00 +0000', '30/Feb/2026:10:00:00 +0000', '29/Feb/2026:10:00:00 +0000', '31/Apr/2026:10:00:00 +0000',
+      '00/Jan/2026:10:00:00 +0000', '10/Oct/2026:25:00:00 +0000', '10/Oct/2026:24:00:00 +0000', '10/Oct/2026:10:60:00 +0000',
+      '10/Oct/2026:10:00:61 +0000', '10/Oct/2026:10:00:00 +2500', '10/Oct/2026:10:00:00 -0075']) {
+      expect(parseClfTime(time, utc), time).toBeUndefined();
+      expect(combined.parse(`192.0.2.9 - - [${time}] "GET / HTTP/1.1" 200 5 "-" "-"`), time).toEqual({ bad: 'invalid or missing time' });
+    }
+    for (const time of ['2026-02-31T10:00:00Z', '2026-02-29 10:00:00', '2026-06-31T00:00:00+02:00', '2026-10-10T25:00:00Z', '2026-10-10T10:00:00+19:00']) {
+      expect(parseIsoTime(time, utc), time).toBeUndefined();
+    }
+    expect(new Date(parseClfTime('29/Feb/2028:10:00:00 +0000', utc) ?? 0).toISOString()).toBe('2028-02-29T10:00:00.000Z');
+    expect(new Date(parseClfTime('29/Feb/2000:10:00:00 +0000', utc) ?? 0).toISOString()).toBe('2000-02-29T10:00:00.000Z');
+    expect(parseClfTime('29/Feb/2100:10:00:00 +0000', utc)).toBeUndefined();
+    expect(new Date(parseIsoTime('2026-12-31T23:59:59-14:00', utc) ?? 0).toISOString()).toBe('2027-01-01T13:59:59.000Z');
   });
 
   it('refuses an unknown zone', () => {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  BotDetector, Checkpoint, MAX_LINE_BYTES, SessionAssigner, WallClock, emptyCounts, importInput, readLines, resolveFormat,
+  BotDetector, Checkpoint, MAX_LINE_BYTES, SessionAssigner, WallClock, emptyCounts, formatReport, importInput, readLines, resolveFormat,
   type LineBatch, type RecordSink, type SinkMessage,
 } from '@tokumei/import';
 
@@ -126,5 +126,66 @@ describe('importInput', () => {
     expect(() => Checkpoint.open(dir, file, 'fp', false)).toThrow(/being imported/);
     held.release();
     expect(Checkpoint.open(dir, file, 'other', true).resumed).toBe(false);
+  });
+});
+
+describe('importInput: times, retention, control characters, sessions', () => {
+  const NOW = Date.UTC(2026, 9, 10, 14, 0, 0);
+  const at = (time: string, target = '/p', ua = UA) => `192.0.2.1 - - [${time}] "GET ${target} HTTP/1.1" 200 5 "-" "${ua}"`;
+  const run = async (lines: string[], extra: Partial<Parameters<typeof importInput>[2]> = {}) => {
+    const sink = new FakeSink();
+    const opts = options(sink, { now: () => NOW, retention: { eventsTtlDays: 30, aggregatesTtlMonths: 25 }, ...extra });
+    const { file } = tempFile(`${lines.join('\n')}\n`);
+    await importInput({ kind: 'file', path: file, gzip: false }, { stream: 'import.t', offset: 0, line: 0, seq: 0 }, opts);
+    return { counts: opts.counts, records: [...sink.stored.values()].map((v) => JSON.parse(v) as { ts: number; url: string; ua: string }) };
+  };
+
+  it('reports impossible dates as bad lines by number, and never stores them on another day', async () => {
+    const { counts, records } = await run([at('10/Oct/2026:13:00:00 +0000'), at('31/Feb/2026:10:00:00 +0000'), at('10/Oct/2026:25:00:00 +0000')]);
+    expect(counts).toMatchObject({ pageviews: 1, bad: 2, badLines: [{ line: 2, reason: 'invalid or missing time' }, { line: 3, reason: 'invalid or missing time' }] });
+    expect(records.map((r) => new Date(r.ts).toISOString())).toEqual(['2026-10-10T13:00:00.000Z']);
+  });
+
+  it('skips lines more than 5 minutes in the future by reason', async () => {
+    const { counts, records } = await run([at('10/Oct/2026:14:04:00 +0000'), at('10/Oct/2026:14:06:00 +0000'), at('10/Oct/2027:10:00:00 +0000'),
+      at('10/Oct/2027:10:00:00 +0000', '/p', 'Googlebot/2.1 (+http://www.google.com/bot.html)')]);
+    expect(counts).toMatchObject({ pageviews: 1, bots: 0, bad: 0, skipped: { future: 3 } });
+    expect(records).toHaveLength(1);
+  });
+
+  it('counts old page views as aggregates only, and skips those no table would keep', async () => {
+    const { counts, records } = await run([
+      at('09/Oct/2026:10:00:00 +0000'),
+      at('01/Aug/2026:10:00:00 +0000', '/sixty-days'),
+      at('10/Oct/2016:10:00:00 +0000', '/ten-years'),
+      at('10/Oct/2016:10:00:00 +0000', '/ten-years', 'curl/8.5.0'),
+      at('10/Sep/2024:15:00:00 +0000', '/just-kept'),
+      at('10/Sep/2024:13:00:00 +0000', '/just-gone'),
+    ]);
+    expect(counts).toMatchObject({ pageviews: 3, aggregatesOnly: 2, bots: 0, skipped: { retention: 3, future: 0 } });
+    expect(records.map((r) => r.url)).toEqual(['https://example.com/p', 'https://example.com/sixty-days', 'https://example.com/just-kept']);
+    const report = formatReport('access.log', counts, 1);
+    expect(report).toContain('2 of them older than the events retention');
+    expect(report).toContain('0 in the future, 3 older than retention');
+  });
+
+  it('counts every line as kept without a retention to check against', async () => {
+    const { counts } = await run([at('10/Oct/2016:10:00:00 +0000')], { retention: undefined });
+    expect(counts).toMatchObject({ pageviews: 1, aggregatesOnly: 0, skipped: { retention: 0 } });
+  });
+
+  it('never sends a control character: a bad target is a bad line, an agent is cleaned', async () => {
+    const { counts, records } = await run([at('10/Oct/2026:13:00:00 +0000', '/a\u0000b'), at('10/Oct/2026:13:00:00 +0000', '/ok', `${UA}\u0000`)]);
+    expect(counts).toMatchObject({ pageviews: 1, bad: 1, badLines: [{ line: 1, reason: 'control character in the request target' }] });
+    expect(records).toHaveLength(1);
+    expect(records[0]?.ua).toBe(UA);
+    expect(JSON.stringify(records)).not.toMatch(/\\u0000/);
+  });
+
+  it('counts sessions ended early to bound memory in the summary', async () => {
+    const lines = Array.from({ length: 6 }, (_, i) => `192.0.2.${i} - - [10/Oct/2026:13:00:0${i} +0000] "GET /p HTTP/1.1" 200 5 "-" "${UA}"`);
+    const { counts } = await run(lines, { sessions: new SessionAssigner(30 * 60_000, 2) });
+    expect(counts.sessionsEvicted).toBe(4);
+    expect(formatReport('access.log', counts, 1)).toContain('sessions:   4 ended early to bound memory');
   });
 });
