@@ -58,7 +58,8 @@ const BOTS = [
 const ASSETS = ['/static/app.3f9c.js', '/static/vendor.81aa.js', '/css/site.css', '/img/logo.png', '/img/hero.webp', '/favicon.ico', '/fonts/inter.woff2', '/img/team/photo-3.jpg', '/manifest.webmanifest', '/robots.txt'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-function clfTime(ms: number): string {
+/** `10/Oct/2026:13:55:36 +0000`, the time of a combined-format line. */
+export function clfTime(ms: number): string {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
