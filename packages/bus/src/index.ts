@@ -5,6 +5,8 @@ import type { Bus } from './types.js';
 
 export type { Bus, BusMessage, ConsumedMessage, PartitionBatch, BatchHandler, Publisher, Subscriber } from './types.js';
 export { MemoryBus, type MemoryBusOptions } from './memory-bus.js';
+export { Journal, journalDir, journalMaxBytes, type JournalOptions, type Replay } from './journal.js';
+export { inspectJournal, type JournalStat, type SegmentStat } from './journal-format.js';
 export { KafkaBus } from './kafka-bus.js';
 export { rawTopicConfig, registerTopicConfig } from './kafka-topics.js';
 export { KafkaRegister, type KafkaRegisterOptions } from './kafka-register.js';

@@ -1,4 +1,5 @@
 import { TokumeiError } from '@tokumei/config';
+import type { Journal, Replay } from './journal.js';
 import type { BatchHandler, Bus, BusMessage, ConsumedMessage, PartitionBatch, Publisher, Subscriber } from './types.js';
 
 export interface MemoryBusOptions {
@@ -13,8 +14,9 @@ export interface MemoryBusOptions {
 
 /**
  * The embedded-mode bus: one ordered in-memory partition. It holds raw records only until the worker committed them,
- * and it is bounded so a stalled worker turns into 503s at ingest rather than unbounded memory. Not durable across a
- * crash; a clean stop drains it.
+ * and it is bounded so a stalled worker turns into 503s at ingest rather than unbounded memory. A clean stop drains
+ * it; with a journal (useJournal) publish() resolves only once the records are on disk, so a crash loses nothing
+ * that was acknowledged: the next process replays the journal under the same offsets.
  */
 export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
@@ -24,6 +26,9 @@ export class MemoryBus implements Bus {
   private wake: (() => void) | undefined;
   private subscriberLoop: Promise<void> | undefined;
   private stopping = false;
+  private journal: Journal | undefined;
+  /** Published records still being written to the journal: they count against maxPending too. */
+  private journaling = 0;
 
   constructor(private readonly options: MemoryBusOptions) {
     this.nextOffset = options.firstOffset ?? 0n;
@@ -37,10 +42,22 @@ export class MemoryBus implements Bus {
     return Promise.resolve(!this.closed);
   }
 
+  /**
+   * Journals every record published from now on, and queues the records the journal gave back (their offsets are
+   * an earlier process's: the worker finds which of them it stored). Call before anything is published.
+   */
+  useJournal(journal: Journal, replay: Replay): void {
+    this.journal = journal;
+    this.queue.push(...replay.messages);
+    const last = replay.messages[replay.messages.length - 1]?.offset;
+    if (last !== undefined && last >= this.nextOffset) this.nextOffset = last + 1n;
+    this.wake?.();
+  }
+
   publisher(): Publisher {
     return {
       publish: (messages) => this.publish(messages),
-      pending: () => this.queue.length,
+      pending: () => this.queue.length + this.journaling,
       close: () => Promise.resolve(),
     };
   }
@@ -60,24 +77,39 @@ export class MemoryBus implements Bus {
     };
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.closed = true;
     this.stopping = true;
     this.wake?.();
-    return Promise.resolve();
+    // What is still queued stays in the journal for the next process; the rest of the journal goes.
+    await this.journal?.close(this.queue[0]?.offset ?? this.nextOffset);
   }
 
-  private publish(messages: readonly BusMessage[]): Promise<void> {
-    if (this.closed) return Promise.reject(new TokumeiError('TKM_BUS_CLOSED'));
-    if (this.queue.length + messages.length > this.options.maxPending) {
-      return Promise.reject(new TokumeiError('TKM_BUS_FULL'));
+  private async publish(messages: readonly BusMessage[]): Promise<void> {
+    if (this.closed) throw new TokumeiError('TKM_BUS_CLOSED');
+    if (this.queue.length + this.journaling + messages.length > this.options.maxPending) throw new TokumeiError('TKM_BUS_FULL');
+    const first = this.nextOffset;
+    this.nextOffset += BigInt(messages.length);
+    const consumed = messages.map((message, i) => ({ offset: first + BigInt(i), value: message.value }));
+    if (this.journal !== undefined) {
+      this.journaling += messages.length;
+      try {
+        await this.journal.append(first, messages.map((m) => m.value));
+      } finally {
+        this.journaling -= messages.length;
+      }
     }
-    for (const message of messages) {
-      this.queue.push({ offset: this.nextOffset, value: message.value });
-      this.nextOffset += 1n;
-    }
+    this.enqueue(consumed);
+  }
+
+  /** Appends in offset order; journal writes finish in the order they began, so this is nearly always a push. */
+  private enqueue(messages: readonly ConsumedMessage[]): void {
+    const first = messages[0]?.offset;
+    if (first === undefined) return;
+    let at = this.queue.length;
+    while (at > 0 && (this.queue[at - 1]?.offset ?? 0n) > first) at -= 1;
+    this.queue.splice(at, 0, ...messages);
     this.wake?.();
-    return Promise.resolve();
   }
 
   private async consume(handler: BatchHandler): Promise<void> {
@@ -98,7 +130,8 @@ export class MemoryBus implements Bus {
         commit: (next) => {
           const done = this.queue.findIndex((m) => m.offset >= next);
           this.queue.splice(0, done === -1 ? this.queue.length : done);
-          return Promise.resolve();
+          // Records still being journaled are not in the queue yet: the journal keeps everything from the first.
+          return this.journal?.release(this.queue[0]?.offset ?? next) ?? Promise.resolve();
         },
         heartbeat: () => Promise.resolve(),
       };

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { KafkaBus, createBus, type Bus, type Publisher } from '@tokumei/bus';
+import { Journal, KafkaBus, MemoryBus, createBus, journalDir, journalMaxBytes, type Bus, type Publisher } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
 import { buildApiApp } from '@tokumei/api';
 import { buildIngestApp, type ImportTarget, type IngestApp } from '@tokumei/ingest';
-import { FileRegister, Pseudonymizer, SaltStore, loadCountryLookup, type SaltRegister } from '@tokumei/privacy';
+import { FileRegister, Pseudonymizer, SaltStore, loadCountryLookup, utcDay, type SaltRegister } from '@tokumei/privacy';
 import { RollupJob, createStoreClient, migrate, type StoreClient } from '@tokumei/store';
 import { ClickHouseSink, IMPORT_CHUNK_RECORDS, Worker, createWorkerMetrics, handleDirect } from '@tokumei/worker';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -38,6 +38,22 @@ function saltRegister(config: Config, bus: Bus): SaltRegister {
   return new FileRegister(path.join(config.dataDir, 'salts.json'));
 }
 
+/**
+ * The API's readiness check pings ClickHouse; a ClickHouse that answers pings but refuses the worker's inserts is
+ * not ready either. This view of the client fails ping() while the worker's writes fail, and is the client otherwise.
+ */
+function reportingWrites(client: StoreClient['client'], healthy: () => boolean): StoreClient['client'] {
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'ping') {
+        return async (...args: Parameters<typeof client.ping>) => (healthy() ? target.ping(...args) : { success: false as const, error: new Error('the worker cannot write to ClickHouse') });
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 export async function startTokumei(config: Config, logger: Logger): Promise<Running> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -64,6 +80,7 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
 
     let imports: ImportTarget | undefined;
     let register: SaltRegister | undefined;
+    let storeHealthy = () => true;
     if (config.roles.has('worker') && store !== undefined) {
       const sink = new ClickHouseSink(store.client);
       register = saltRegister(config, bus);
@@ -85,15 +102,30 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
       const geo = config.privacy.geo === 'country' ? loadCountryLookup() : undefined;
       const pseudonymizer = new Pseudonymizer(salts, { ...config.privacy, consentPolicy: config.consentPolicy }, geo);
       const metrics = createWorkerMetrics(registry);
+      if (bus instanceof MemoryBus) {
+        // Embedded mode: what ingest accepted survives a crash. The journal's key comes from the day's salt, so the
+        // salt's destruction also makes that day's journal unreadable; the last process's records come back first.
+        const { journal, replay } = await Journal.open({
+          dir: journalDir(config.dataDir), retentionMs: config.rawRetentionMs, maxBytes: journalMaxBytes(config),
+          saltFor: (day) => salts.isLive(day) ? salts.saltFor(day) : Promise.resolve(undefined),
+          logger: logger.child({ module: 'journal' }),
+        });
+        bus.useJournal(journal, replay);
+        if (replay.messages.length + replay.unreadable + replay.expired > 0) {
+          logger.info({ records: replay.messages.length, unreadable: replay.unreadable, expired: replay.expired, today: utcDay(Date.now()) }, 'journal replayed');
+        }
+      }
       const worker = new Worker({ config, subscriber: bus.subscriber(), sink, logger, pseudonymizer, metrics });
       await worker.start();
       closers.push(() => worker.stop());
+      storeHealthy = () => worker.storeHealthy();
       // `tokumei import` on this data directory hands its records here (see @tokumei/import): the same privacy
       // engine and sink, in a worker of its own that inserts in import-sized chunks and never consumes the bus.
       const importWorker = new Worker({
         config: { batchSize: IMPORT_CHUNK_RECORDS }, subscriber: { run: () => Promise.resolve(), stop: () => Promise.resolve() },
         sink, logger, pseudonymizer, metrics,
       });
+      closers.push(() => importWorker.stop());
       imports = { store: (stream, first, values) => handleDirect(importWorker, stream, first, values), finishRun: (run) => salts.endRun(run) };
     }
 
@@ -102,7 +134,7 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
     const audit = store === undefined ? undefined
       : createAuditRunner({ config, store, bus, logger, ranIn: 'running-instance', register, ingest: () => ingestApp, imports });
     if (config.roles.has('api') && store !== undefined) {
-      const api = await buildApiApp({ config, clickhouse: store.client, logger, registry, controlToken, audit });
+      const api = await buildApiApp({ config, clickhouse: reportingWrites(store.client, () => storeHealthy()), logger, registry, controlToken, audit });
       urls.api = await api.listen({ host: config.host, port: config.apiPort });
       closers.push(() => api.close());
     }
@@ -110,7 +142,9 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
     if (config.roles.has('ingest')) {
       const publisher: Publisher = bus.publisher();
       closers.push(() => publisher.close());
-      const ingest = await buildIngestApp({ config, bus, publisher, logger, registry, controlToken, imports });
+      // Where the worker runs here, a ClickHouse refusing its writes makes ingest not ready too: the bus only fills up.
+      const readiness = { ready: async () => (await bus.ready()) && storeHealthy() };
+      const ingest = await buildIngestApp({ config, bus: readiness, publisher, logger, registry, controlToken, imports });
       ingestApp = ingest;
       urls.ingest = await ingest.listen({ host: config.host, port: config.ingestPort });
       // Closed first on stop: no new beacons, then the publisher flushes what the open requests published.

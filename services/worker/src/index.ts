@@ -1,4 +1,4 @@
-export { Worker, type WorkerDeps } from './worker.js';
+export { Worker, type WorkerDeps, type RetryPolicy } from './worker.js';
 export { ClickHouseSink } from './sink.js';
 export { cutChunks, dedupToken, type Chunk, type OffsetRange } from './chunks.js';
 export { createWorkerMetrics, type WorkerMetrics } from './metrics.js';

@@ -4,11 +4,13 @@ export interface WorkerMetrics {
   readonly records: Counter<'result'>;
   readonly rows: Counter;
   readonly chunkSeconds: Histogram;
+  readonly storeRetries: Counter;
 }
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   return {
     records: new Counter({ name: 'tokumei_worker_records_total', help: 'Raw records consumed, by outcome', labelNames: ['result'], registers: [registry] }),
+    storeRetries: new Counter({ name: 'tokumei_worker_store_retries_total', help: 'ClickHouse writes that failed and were retried', registers: [registry] }),
     rows: new Counter({ name: 'tokumei_worker_rows_inserted_total', help: 'Event rows inserted into ClickHouse', registers: [registry] }),
     chunkSeconds: new Histogram({
       name: 'tokumei_worker_chunk_seconds', help: 'Time to pseudonymize and insert one chunk', registers: [registry],

@@ -6,8 +6,23 @@ import { cutChunks, dedupToken, type Chunk } from './chunks.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { ClickHouseSink } from './sink.js';
 
+/** How long the worker waits between attempts at a ClickHouse write that failed: doubling from base up to max. */
+export interface RetryPolicy {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { baseMs: 200, maxMs: 5000 };
+/** Pseudonymizing runs in slices of at most this long, so ingest sharing the event loop answers in between. */
+const SLICE_MS = 4;
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export interface WorkerDeps {
   readonly config: Pick<Config, 'batchSize'>;
+  readonly retry?: RetryPolicy;
   readonly subscriber: Subscriber;
   readonly sink: ClickHouseSink;
   readonly pseudonymizer: Pseudonymizer;
@@ -26,6 +41,9 @@ export class Worker {
   private readonly expected = new Map<string, bigint>();
   /** Per partition, the start of a pending range that the last batch held only part of. */
   private readonly held = new Map<string, readonly ConsumedMessage[]>();
+  private stopping = false;
+  private failingSince: number | undefined;
+  private cancelWait: (() => void) | undefined;
 
   constructor(private readonly deps: WorkerDeps) {
     this.log = deps.logger.child({ module: 'worker' });
@@ -35,8 +53,16 @@ export class Worker {
     return this.deps.subscriber.run((batch) => this.handle(batch));
   }
 
+  /** Finishes the batch in hand. A write that keeps failing is given up (left uncommitted, so delivered again). */
   stop(): Promise<void> {
+    this.stopping = true;
+    this.cancelWait?.();
     return this.deps.subscriber.stop();
+  }
+
+  /** False while ClickHouse refuses the worker's writes (from the first failure to the next success): for /readyz. */
+  storeHealthy(): boolean {
+    return this.failingSince === undefined;
   }
 
   async handle(batch: PartitionBatch): Promise<void> {
@@ -48,7 +74,7 @@ export class Worker {
     // rebalance or after a redelivery. In steady state the worker never reads from ClickHouse.
     const recorded = this.expected.get(key) === first.offset
       ? []
-      : await this.deps.sink.recordedRanges(batch.topic, batch.partition, first.offset);
+      : await this.retrying(batch, () => this.deps.sink.recordedRanges(batch.topic, batch.partition, first.offset));
     try {
       for (const chunk of cutChunks(messages, recorded, this.deps.config.batchSize)) {
         if (chunk.partial) {
@@ -61,6 +87,7 @@ export class Worker {
         await batch.commit(chunk.last + 1n);
         this.expected.set(key, chunk.last + 1n);
         await batch.heartbeat();
+        await yieldToLoop();
       }
     } catch (error) {
       // The batch comes again; whatever this attempt left in ClickHouse must be looked up, not assumed.
@@ -77,13 +104,53 @@ export class Worker {
     return held !== undefined && lastHeld !== undefined && messages[0]?.offset === lastHeld + 1n ? [...held, ...messages] : messages;
   }
 
+  /**
+   * Runs a ClickHouse write until it succeeds, waiting longer after each failure and telling the bus the consumer is
+   * alive meanwhile. Every write here may be repeated: ranges are grouped by offsets, inserts carry a token.
+   */
+  private async retrying<T>(batch: PartitionBatch, write: () => Promise<T>): Promise<T> {
+    const policy = this.deps.retry ?? DEFAULT_RETRY;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const result = await write();
+        if (this.failingSince !== undefined) {
+          this.log.info({ downMs: Date.now() - this.failingSince, attempts: attempt }, 'ClickHouse takes writes again');
+          this.failingSince = undefined;
+        }
+        return result;
+      } catch (error) {
+        if (this.failingSince === undefined) {
+          this.failingSince = Date.now();
+          this.log.warn({ err: error }, 'ClickHouse write failed: retrying with backoff');
+        }
+        this.deps.metrics.storeRetries.inc();
+        if (this.stopping) throw error;
+        const delay = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt, 20));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay * (0.75 + Math.random() / 2));
+          this.cancelWait = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.cancelWait = undefined;
+        await batch.heartbeat();
+      }
+    }
+  }
+
   private async store(batch: PartitionBatch, chunk: Chunk): Promise<void> {
     const started = performance.now();
-    if (chunk.action === 'new') await this.deps.sink.recordRange(batch.topic, batch.partition, chunk, false);
+    if (chunk.action === 'new') await this.retrying(batch, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, false));
     const rows: EventRow[] = [];
+    let sliceStart = performance.now();
     // Bots are counted per site and day, never stored as events.
     const bots = new Map<string, { site: string; day: string; bots: number }>();
     for (const message of chunk.messages) {
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
       const decoded = decodeRawRecord(message.value);
       if (!decoded.ok) {
         // Only the offset and the reason are kept: the payload may hold an IP and never goes anywhere else.
@@ -102,10 +169,11 @@ export class Worker {
       }
       this.deps.metrics.records.inc({ result: result.kind === 'drop' ? `drop_${result.reason}` : result.kind });
     }
-    await this.deps.sink.insertBots([...bots.values()], dedupToken(batch.topic, batch.partition, chunk, 'bots_daily'));
-    await this.deps.sink.insertEvents(rows, dedupToken(batch.topic, batch.partition, chunk, 'events'));
+    const botRows = [...bots.values()];
+    await this.retrying(batch, () => this.deps.sink.insertBots(botRows, dedupToken(batch.topic, batch.partition, chunk, 'bots_daily')));
+    await this.retrying(batch, () => this.deps.sink.insertEvents(rows, dedupToken(batch.topic, batch.partition, chunk, 'events')));
     // Marks the range stored, so a later redelivery skips its messages however the fetch cuts them.
-    await this.deps.sink.recordRange(batch.topic, batch.partition, chunk, true);
+    await this.retrying(batch, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, true));
     this.deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
     this.deps.metrics.rows.inc(rows.length);
   }

@@ -98,6 +98,7 @@ function setup(options: { batchSize?: number; maxBatch?: number } = {}) {
   const logs = captureLogs();
   const worker = new Worker({
     config: { batchSize: options.batchSize ?? 1000 },
+    retry: { baseMs: 10, maxMs: 40 },
     subscriber: tracingSubscriber(bus.subscriber(), sink),
     sink: sink.asSink(),
     pseudonymizer: new Pseudonymizer(new MemorySaltStore(() => NOW), { consentPolicy: 'count' }),
@@ -187,9 +188,9 @@ describe('Worker over the in-process bus', () => {
     expect(await counts()).toEqual({ ok: 2, drop_bad_url: 1 });
   });
 
-  it('does not commit when the insert fails, and redelivers the chunk with the same token', async () => {
+  it('retries a failed insert under the same token and commits only after it succeeded', async () => {
     const { sink, worker, publish, bus } = setup({ batchSize: 10 });
-    sink.failures = [{ landed: false }];
+    sink.failures = [{ landed: false }, { landed: false }];
     await publish([record(0), record(1)]);
     await worker.start();
 
@@ -197,22 +198,67 @@ describe('Worker over the in-process bus', () => {
     await worker.stop();
 
     const failedAt = sink.events.findIndex((e) => e.kind === 'insert-failed');
-    const committedAt = sink.events.findIndex((e) => e.kind === 'commit');
     expect(failedAt).toBeGreaterThanOrEqual(0);
-    expect(committedAt).toBeGreaterThan(failedAt);
-    // Between the failure and the commit: a lookup, no new range, the same token again.
-    expect(sink.events.slice(failedAt + 1)).toEqual([
-      { kind: 'lookup', from: 0n },
+    // After the failures: no new range, no lookup, the same token again, then the commit.
+    expect(sink.events.slice(failedAt).filter((e) => e.kind !== 'insert-failed')).toEqual([
       { kind: 'insert', token: 'raw:0:0-1:events', paths: ['/p0', '/p1'] },
       { kind: 'range', first: 0n, last: 1n, done: true },
       { kind: 'commit', next: 2n },
     ]);
+    expect(sink.events.filter((e) => e.kind === 'insert-failed')).toHaveLength(2);
     expect(sink.ranges).toEqual([{ first: 0n, last: 1n, done: true }]);
     expect(bus.publisher().pending()).toBe(0);
   });
+
+  it('reports the store unhealthy from the first failed write until one succeeds', async () => {
+    const { sink, worker, publish, metrics } = setup({ batchSize: 10 });
+    sink.failures = Array.from({ length: 5 }, () => ({ landed: false }));
+    const health: boolean[] = [];
+    const original = sink.insertEvents.bind(sink);
+    sink.insertEvents = (rows, token) => {
+      health.push(worker.storeHealthy());
+      return original(rows, token);
+    };
+    expect(worker.storeHealthy()).toBe(true);
+    await publish([record(0)]);
+    await worker.start();
+    await vi.waitFor(() => expect(sink.rows).toHaveLength(1), { timeout: 3000 });
+    expect(worker.storeHealthy()).toBe(true);
+    await worker.stop();
+    // Healthy before the first attempt, unhealthy during the four retries and the last (successful) attempt.
+    expect(health).toEqual([true, false, false, false, false, false]);
+    expect((await metrics.storeRetries.get()).values[0]?.value).toBe(5);
+  });
+
+  it('lets other callbacks run while it pseudonymizes a large chunk', async () => {
+    const { sink, worker } = setup({ batchSize: 1000 });
+    let ticks = 0;
+    let ticksAtInsert = -1;
+    const original = sink.insertEvents.bind(sink);
+    sink.insertEvents = (rows, token) => {
+      ticksAtInsert = ticks;
+      return original(rows, token);
+    };
+    const values = Array.from({ length: 1000 }, (_, i) => record(i, { url: `https://example.com/p${i}?q=${'x'.repeat(2000)}` }));
+    let running = true;
+    const tick = () => {
+      ticks += 1;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const started = performance.now();
+    await worker.handle({ ...batch(sink, 0, values) });
+    running = false;
+    const elapsed = performance.now() - started;
+    // The chunk took many slices of a few milliseconds; an event loop blocked throughout would show no tick at all.
+    expect(ticksAtInsert).toBeGreaterThanOrEqual(Math.min(3, Math.floor(elapsed / 20)));
+    expect(ticksAtInsert).toBeGreaterThan(0);
+  }, 20_000);
 });
 
 describe('Worker.handle with redelivered batches', () => {
+  // A failed write is retried in place until the worker stops; these tests are about what follows a write given up
+  // (a stopping worker) or a crash: the redelivery. So their worker is stopping from the start.
   function direct(batchSize = 10) {
     const sink = new FakeSink();
     const worker = new Worker({
@@ -220,6 +266,7 @@ describe('Worker.handle with redelivered batches', () => {
       sink: sink.asSink(), pseudonymizer: new Pseudonymizer(new MemorySaltStore(() => NOW), { consentPolicy: 'count' }), logger: captureLogs().logger,
       metrics: createWorkerMetrics(new Registry()),
     });
+    void worker.stop();
     return { sink, worker };
   }
 
@@ -237,7 +284,7 @@ describe('Worker.handle with redelivered batches', () => {
     ]);
   });
 
-  it('propagates a sink failure without committing the failed chunk', async () => {
+  it('gives a failing write up when stopping, without committing the failed chunk', async () => {
     const { sink, worker } = direct(2);
     sink.failures = [{ landed: false }];
     await expect(worker.handle(batch(sink, 0, [record(0), record(1), record(2)]))).rejects.toThrow('clickhouse timeout');
