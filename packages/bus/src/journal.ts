@@ -100,19 +100,28 @@ export class Journal {
     if (this.bytes() + incoming > this.options.maxBytes) return Promise.reject(new TokumeiError('TKM_BUS_FULL'));
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ first, values, resolve, reject });
-      this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.flushing !== undefined) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      // An append that came after the loop's last look but before this callback would otherwise wait forever.
+      if (this.waiting.length > 0) this.kick();
     });
   }
 
   /** The worker committed every offset below `next`: delete the segments that hold nothing else. */
   async release(next: bigint): Promise<void> {
     const active = this.segments[this.segments.length - 1];
+    for (const segment of this.segments.slice(0, -1)) {
+      if (segment.last === undefined || segment.last < next) await this.retire(segment);
+    }
     // An idle journal should not keep committed records until the active segment fills: start a new one.
     if (active !== undefined && active.last !== undefined && active.last < next && this.waiting.length === 0 && this.flushing === undefined) {
       await this.retire(active);
-    }
-    for (const segment of this.segments.slice(0, -1)) {
-      if (segment.last === undefined || segment.last < next) await this.retire(segment);
     }
   }
 
