@@ -14,6 +14,15 @@ export default defineConfig({
         },
       },
       {
+        // Seeded fuzzing (test/fuzz/README.md): each file stops at its input count or its time budget.
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          pool: 'forks',
+          testTimeout: 120_000,
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

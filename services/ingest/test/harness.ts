@@ -9,7 +9,7 @@ import { captureLogs } from '../../../test/helpers/logs.js';
 export const NOW = Date.parse('2026-03-10T12:00:00Z');
 
 /** Warnings and errors only, still readable back: at trace level, logging costs more than the request itself. */
-function quietLogs() {
+export function quietLogs() {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
