@@ -6,29 +6,31 @@ import { holdsData, ident, textExpression, type LiveColumn, type LiveTable } fro
 
 export interface ScanPattern {
   readonly name: string;
-  /** RE2 and JavaScript alike: ClickHouse finds candidates with it, JavaScript finds the matching part. */
+  /** RE2 and JavaScript alike: ClickHouse finds candidates with it. */
   readonly source: string;
-  /** Whether a matching part really is personal data (removes false positives RE2 cannot express). */
-  readonly confirm: (match: string) => boolean;
+  /** The part of a candidate value that really is personal data, or undefined (removes RE2's false positives). */
+  readonly confirm: (value: string) => string | undefined;
 }
 
 /**
  * The privacy engine's patterns (e-mail, IPv4, IPv6, UUID, phone, hex and base64 tokens) plus one for raw user
  * agents, which the worker never stores whole: product/version tokens as browsers, libraries and crawlers send them.
  */
+/**
+ * A candidate is confirmed when the engine classifies one of its parts as this kind: the worker judges path
+ * segments (and query values) one by one, so the audit does too. An IP address also has a phone number's digit
+ * run, but is reported once, under the kind the engine gives it.
+ */
+function engineConfirms(placeholder: string): (value: string) => string | undefined {
+  return (value) => value.slice(0, 4096).split(/[/&=]/).find((part) => part !== '' && !part.startsWith(':') && classify(part) === placeholder);
+}
+
 export const SCAN_PATTERNS: readonly ScanPattern[] = [
-  // Confirmed when the engine classifies the matching part as this kind: an IP address also has a phone number's
-  // digit run, but is reported once, as an IP address.
-  // A token run may span path separators (`/blog/2026-11-25/my-first-post`); the worker judges path segments one by
-  // one, so the audit does too.
-  ...PII_PATTERNS.map((p) => ({
-    name: p.name, source: p.source,
-    confirm: (m: string) => (p.name === 'token' ? m.split('/') : [m]).some((part) => classify(part) === p.placeholder),
-  })),
+  ...PII_PATTERNS.map((p) => ({ name: p.name, source: p.source, confirm: engineConfirms(p.placeholder) })),
   {
     name: 'user_agent',
     source: '(Mozilla|Opera|AppleWebKit|Gecko|Chrome|Safari|Firefox|Edg|curl|Wget|python-requests|okhttp|Dalvik|Googlebot|bingbot)/[0-9]',
-    confirm: () => true,
+    confirm: (value) => /(Mozilla|Opera|AppleWebKit|Gecko|Chrome|Safari|Firefox|Edg|curl|Wget|python-requests|okhttp|Dalvik|Googlebot|bingbot)\/[0-9][^ ]*/.exec(value)?.[0],
   },
 ];
 
@@ -95,14 +97,9 @@ async function formatViolations(client: ClickHouseClient, table: string, column:
   return [{ table, column, pattern: 'unexpected format', count, sample: mask(rows[0]?.sample ?? ''), message: `${count} value(s) in ${table}.${column} do not have the declared format ${format}` }];
 }
 
-/** The first part of the value the pattern matches that the confirmation accepts, or undefined. */
+/** The part of the value the confirmation accepts, trimmed of punctuation for the masked sample, or undefined. */
 function confirmedPart(value: string, pattern: ScanPattern): string | undefined {
-  const text = value.slice(0, 4096);
-  for (const match of text.matchAll(new RegExp(pattern.source, 'g'))) {
-    // The patterns include one boundary character on each side; the sample shows the value only.
-    if (pattern.confirm(match[0])) return match[0].replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
-  }
-  return undefined;
+  return pattern.confirm(value)?.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
 }
 
 /**

@@ -63,9 +63,11 @@ describe('audit building blocks', () => {
   });
 
   it('confirms personal-data shapes and leaves ordinary values alone', () => {
-    const hits = (text: string) => SCAN_PATTERNS.filter((p) => [...text.matchAll(new RegExp(p.source, 'g'))].some((m) => p.confirm(m[0]))).map((p) => p.name);
+    const hits = (text: string) => SCAN_PATTERNS.filter((p) => new RegExp(p.source).test(text) && p.confirm(text) !== undefined).map((p) => p.name);
     expect(hits('/u/jane@example.com')).toContain('email');
-    expect(hits('/from/198.51.100.23/')).toEqual(['ipv4']);
+    expect(hits('/u/jane＠example．com')).toContain('email');
+    expect(hits('/from/198.51.100.23/')).toEqual(['ip']);
+    expect(hits('/call/０９０－１２３４－５６７８')).toEqual(['number']);
     expect(hits('Mozilla/5.0 (X11; Linux x86_64)')).toEqual(['user_agent']);
     expect(hits('/blog/2026-11-25/my-first-post')).toEqual([]);
     expect(hits('utm_source=news')).toEqual([]);

@@ -35,6 +35,8 @@ export interface Config {
 export interface PrivacyConfig {
   readonly queryAllowList: ReadonlySet<string>;
   readonly pathIdKeys: ReadonlySet<string>;
+  /** TOKUMEI_SITES; undefined: any valid host name. */
+  readonly sites: ReadonlySet<string> | undefined;
   readonly timePrecision: 'second' | 'minute' | 'hour';
   readonly geo: 'country' | 'off';
   readonly saltGraceMs: number;
@@ -115,9 +117,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     rawTopic: required('TOKUMEI_RAW_TOPIC'),
     rawRetentionMs: int('TOKUMEI_RAW_RETENTION_MS', 60_000, 7 * 86_400_000),
     rawPartitions: int('TOKUMEI_RAW_PARTITIONS', 1, 1024),
+    rawReplication: raw('TOKUMEI_RAW_REPLICATION') === undefined ? undefined : int('TOKUMEI_RAW_REPLICATION', 1, 32),
     consumerGroup: required('TOKUMEI_CONSUMER_GROUP'),
     clickhouseUrl: raw('CLICKHOUSE_URL'),
-    rawReplication: raw('TOKUMEI_RAW_REPLICATION') === undefined ? undefined : int('TOKUMEI_RAW_REPLICATION', 1, 32),
     apiToken: raw('TOKUMEI_API_TOKEN'),
     trustProxy,
     minVisitors: int('TOKUMEI_MIN_VISITORS', 1, 1_000_000),
@@ -130,6 +132,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     privacy: {
       queryAllowList: list('TOKUMEI_QUERY_ALLOWLIST'),
       pathIdKeys: list('TOKUMEI_PATH_ID_KEYS'),
+      sites: ((sites) => (sites.size === 0 ? undefined : sites))(list('TOKUMEI_SITES')),
       timePrecision: oneOf('TOKUMEI_TIME_PRECISION', ['second', 'minute', 'hour']),
       geo: oneOf('TOKUMEI_GEO', ['country', 'off']),
       saltGraceMs: int('TOKUMEI_SALT_GRACE_HOURS', 0, 24) * 3_600_000,

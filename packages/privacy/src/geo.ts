@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import { Reader, type CountryResponse } from 'maxmind';
 import fs from 'node:fs';
+import ipaddr from 'ipaddr.js';
+import { Reader, type CountryResponse } from 'maxmind';
 
 const require = createRequire(import.meta.url);
 
@@ -10,6 +11,24 @@ export interface CountryLookup {
 }
 
 export const NO_GEO: CountryLookup = { country: () => '' };
+
+/**
+ * Whether an address is in no country: IANA's special-purpose ranges (private, carrier-grade NAT, loopback,
+ * link-local, documentation, unique-local, benchmarking, multicast, reserved, 6to4/Teredo/NAT64 …), which the
+ * registry-derived database still files under a country. An IPv4-mapped IPv6 address is judged as its IPv4 address.
+ */
+export function isSpecialPurpose(ip: string): boolean {
+  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    address = ipaddr.parse(ip.includes('%') ? ip.slice(0, ip.indexOf('%')) : ip);
+  } catch {
+    return true;
+  }
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+    address = (address as ipaddr.IPv6).toIPv4Address();
+  }
+  return address.range() !== 'unicast';
+}
 
 interface CountryRecord {
   country_code?: string;
@@ -29,6 +48,7 @@ export function loadCountryLookup(): CountryLookup {
   const reader = new Reader<CountryResponse & CountryRecord>(fs.readFileSync(file));
   return {
     country(ip: string): string {
+      if (isSpecialPurpose(ip)) return '';
       try {
         // Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d.
         const record = reader.get(ip.startsWith('::ffff:') ? ip.slice(7) : ip);

@@ -1,73 +1,115 @@
+import { matchForm } from './canonical.js';
+import { hasAddress, hasName } from './japanese.js';
+import { digitRuns, numberKind } from './numbers.js';
+import { hasToken } from './tokens.js';
+
 /**
- * What personal data in a URL, referrer or any stored string looks like. One list serves two readers: the worker
- * replaces matching path segments before storage, and the audit searches every stored string column for the same
- * shapes inside ClickHouse. So every pattern is written in the common subset of JavaScript and RE2 (ClickHouse's
- * `match`): no lookbehind, no backreferences.
+ * What personal data in a URL part or any stored string looks like. `classify()` is the decision (the worker
+ * replaces what it names before storage). `PII_PATTERNS` are broad RE2 candidates for the audit, which searches
+ * stored columns inside ClickHouse with them and confirms each candidate with `classify()`; every source is in the
+ * common subset of JavaScript and RE2 (no lookaround, no backreferences, no \p classes).
  */
+export type Placeholder = ':email' | ':ip' | ':id' | ':phone' | ':postal' | ':card' | ':token' | ':address' | ':name';
+
 export interface PiiPattern {
-  readonly name: 'email' | 'ipv4' | 'ipv6' | 'uuid' | 'phone' | 'hex_token' | 'token';
-  /** What the worker puts in place of a matching path segment. */
-  readonly placeholder: string;
+  readonly name: 'email' | 'ip' | 'uuid' | 'number' | 'token' | 'address' | 'name';
+  readonly placeholder: Placeholder;
   readonly source: string;
 }
 
+const DIGIT = '[0-9０-９〇一二三四五六七八九]';
 export const PII_PATTERNS: readonly PiiPattern[] = [
-  { name: 'email', placeholder: ':email', source: '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}' },
-  { name: 'ipv4', placeholder: ':ip', source: '(^|[^0-9.])(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}($|[^0-9.])' },
-  { name: 'ipv6', placeholder: ':ip', source: '(^|[^0-9A-Fa-f:])([0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}($|[^0-9A-Fa-f:])' },
-  { name: 'uuid', placeholder: ':id', source: '(^|[^0-9A-Fa-f])[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}($|[^0-9A-Fa-f])' },
-  // Seven or more digits, optionally grouped by spaces, dots, dashes or parentheses, optionally with a leading +.
-  { name: 'phone', placeholder: ':phone', source: '(^|[^0-9])\\+?[0-9][0-9 ().-]{5,}[0-9]($|[^0-9])' },
-  { name: 'hex_token', placeholder: ':token', source: '(^|[^0-9A-Fa-f])[0-9A-Fa-f]{16,}($|[^0-9A-Fa-f])' },
-  // Long runs of base64/base64url characters: session tokens, reset links, JWT parts. A candidate only: classify()
-  // confirms it mixes letters and digits and is not a slug.
-  { name: 'token', placeholder: ':token', source: '[A-Za-z0-9_+/=-]{20,}' },
+  { name: 'email', placeholder: ':email', source: '@|＠|﹫|★|☆|[(\\[{<] ?[Aa][Tt] ?[)\\]}>]|(^|[^A-Za-z])[Aa][Tt][-_. ]' },
+  { name: 'ip', placeholder: ':ip', source: '[0-9]{1,3}[._-][0-9]{1,3}[._-][0-9]{1,3}[._-][0-9]{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:' },
+  { name: 'uuid', placeholder: ':id', source: '[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}' },
+  { name: 'number', placeholder: ':phone', source: `(${DIGIT}[^0-9０-９A-Za-z]{0,3}){6}${DIGIT}` },
+  { name: 'token', placeholder: ':token', source: '[A-Za-z0-9]{10,}|eyJ' },
+  { name: 'address', placeholder: ':address', source: '丁目|番地|号室|[0-9０-９]番|[都道府県].{1,12}[市区町村郡]|-(ku|shi|gun|cho|machi|mura)' },
+  { name: 'name', placeholder: ':name', source: '様|さま|さん|殿|君|くん|ちゃん|氏|(^|[^A-Za-z])([Mm]rs?|[Mm]s|[Mm]iss|[Dd]r)\\.?[ _-]' },
 ];
 
-/** Inputs longer than this are judged on their first characters: nothing legitimate in a URL part is that long. */
+/** Inputs longer than this are not judged part by part: nothing legitimate in one URL part is that long. */
 export const MAX_CLASSIFY_LENGTH = 512;
-const TOKEN_RUN = /[A-Za-z0-9_+/=-]{20,}/g; // the token pattern's source, scanned linearly below
 
-/**
- * The regexes find candidates; these checks remove the common false positives that RE2 cannot express: a phone
- * number has 7 to 15 digits and is not a date, an IPv6 address has `::` or eight groups.
- */
-const CONFIRM: Partial<Record<PiiPattern['name'], (match: string) => boolean>> = {
-  ipv6: (match) => {
-    const text = match.replace(/^[^0-9A-Fa-f:]|[^0-9A-Fa-f:]$/g, '');
-    return (text.includes('::') && /[0-9A-Fa-f]/.test(text)) || text.split(':').length === 8;
-  },
-  phone: (match) => {
-    const digits = match.replace(/[^0-9]/g, '').length;
-    return digits >= 7 && digits <= 15 && !/[0-9]{4}[-./][0-9]{2}[-./][0-9]{2}/.test(match);
-  },
-};
+const TLDS = new Set([
+  'com', 'net', 'org', 'edu', 'gov', 'int', 'info', 'biz', 'jp', 'co', 'ne', 'ac', 'go', 'or', 'ad', 'ed', 'gr', 'lg',
+  'io', 'me', 'us', 'uk', 'de', 'fr', 'it', 'es', 'nl', 'ca', 'au', 'cn', 'kr', 'tw', 'hk', 'sg', 'in', 'ru', 'br',
+  'mx', 'ch', 'se', 'no', 'dk', 'fi', 'pl', 'be', 'nz', 'example', 'test', 'invalid', 'mail', 'email', 'gmail', 'yahoo',
+]);
 
-// The token pattern backtracks badly in JavaScript's engine (RE2, in ClickHouse, does not), so here a token is
-// found with a linear scan: a long run of token characters that mixes letters and digits and is not a slug.
-const compiled = PII_PATTERNS.filter((p) => p.name !== 'token').map((p) => ({ ...p, regex: new RegExp(p.source, 'g') }));
+// `(at)`, `[at]`, `<at>`, `アットマーク` and the ★/☆ Japanese sites write for `@` to fool address harvesters;
+// `(dot)` and `[dot]` for dots.
+const AT_FORMS = /\s?[([{<]\s?at\s?[)\]}>]\s?|アットマ[ー-]ク|あっとま[ー-]く|[★☆]/giu;
+const DOT_FORMS = /\s?[([{<]\s?dot\s?[)\]}>]\s?/giu;
+const AT_HINT = /[([{<★☆アあ]/u;
+const LOCAL_CHAR = /[\p{L}\p{N}._%+-]/u;
+const DOMAIN = /^[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)*\.(\p{L}{2,}|xn--[a-z0-9-]+)/iu;
 
-function hasToken(text: string): boolean {
-  for (const [run] of text.matchAll(TOKEN_RUN)) {
-    if (/[0-9]/.test(run) && /[A-Za-z]/.test(run) && !isSlug(run)) return true;
+function hasEmail(text: string): boolean {
+  let t = text;
+  if (AT_HINT.test(t)) t = t.replace(AT_FORMS, '@').replace(DOT_FORMS, '.');
+  for (let at = t.indexOf('@'); at !== -1; at = t.indexOf('@', at + 1)) {
+    if (at > 0 && LOCAL_CHAR.test(t.charAt(at - 1)) && DOMAIN.test(t.slice(at + 1, at + 256))) return true;
+  }
+  return spelledEmail(t);
+}
+
+/** `jane-r04-at-example-com`: the address written out with `at` and the dots as separators. */
+function spelledEmail(text: string): boolean {
+  if (!/(^|[^a-z])at([^a-z]|$)/i.test(text)) return false;
+  const words = text.toLowerCase().split(/[-_. /]+/);
+  const at = words.findIndex((w) => w === 'at' || w === 'atmark');
+  if (at < 1) return false;
+  return words.slice(at + 2).some((w) => TLDS.has(w));
+}
+
+const IPV4 = /(^|[^0-9])([0-9]{1,3})([._-])([0-9]{1,3})\3([0-9]{1,3})\3([0-9]{1,3})(?![0-9])/g;
+const IPV6 = /(^|[^0-9A-Fa-f:])([0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}($|[^0-9A-Fa-f:])/g;
+const UUID = /(^|[^0-9A-Fa-f])[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}($|[^0-9A-Fa-f])/;
+
+function hasIp(text: string): boolean {
+  for (const m of text.matchAll(IPV4)) {
+    if ([m[2], m[4], m[5], m[6]].every((octet) => Number(octet) <= 255)) return true;
+  }
+  if (!text.includes(':')) return false;
+  for (const [match] of text.matchAll(IPV6)) {
+    const address = match.replace(/^[^0-9A-Fa-f:]|[^0-9A-Fa-f:]$/g, '');
+    if ((address.includes('::') && /[0-9A-Fa-f]/.test(address)) || address.split(':').length === 8) return true;
   }
   return false;
 }
 
-/** The placeholder for a text that looks like personal data, or undefined when it does not. */
-export function classify(input: string): string | undefined {
-  const text = input.length > MAX_CLASSIFY_LENGTH ? input.slice(0, MAX_CLASSIFY_LENGTH) : input;
-  for (const pattern of compiled) {
-    const confirm = CONFIRM[pattern.name];
-    for (const match of text.matchAll(pattern.regex)) {
-      if (confirm === undefined || confirm(match[0])) return pattern.placeholder;
-    }
+function numberIn(text: string): Placeholder | undefined {
+  for (const run of digitRuns(text)) {
+    const kind = numberKind(run);
+    if (kind !== undefined) return kind;
   }
-  return hasToken(text) ? ':token' : undefined;
+  return undefined;
 }
 
-/** `my-first-blog-post-2024` is a slug, not a token: words separated by dashes or underscores. */
-function isSlug(run: string): boolean {
-  const words = run.split(/[-_]/);
-  return words.length >= 3 && words.every((w) => w.length <= 12) && words.filter((w) => /[0-9]/.test(w)).length <= 1;
+const ASCII = /^\p{ASCII}*$/u;
+
+/** The placeholder for a text that holds personal data, or undefined when it does not look like it holds any. */
+export function classify(input: string): Placeholder | undefined {
+  if (input.length > MAX_CLASSIFY_LENGTH) return ':token';
+  const text = matchForm(input);
+  if (hasEmail(text)) return ':email';
+  if (hasIp(text)) return ':ip';
+  if (UUID.test(text)) return ':id';
+  if (hasToken(text)) return ':token';
+  const number = numberIn(text);
+  if (number !== undefined) return number;
+  const ascii = ASCII.test(text);
+  if (hasAddress(text, ascii)) return ':address';
+  if (hasName(text, ascii)) return ':name';
+  return undefined;
+}
+
+/** The verdict over every reading of a part: the first placeholder any reading earns. */
+export function classifyReadings(texts: readonly string[]): Placeholder | undefined {
+  for (const text of texts) {
+    const placeholder = classify(text);
+    if (placeholder !== undefined) return placeholder;
+  }
+  return undefined;
 }

@@ -1,6 +1,8 @@
 import type { ConsentPolicy, PrivacyConfig } from '@tokumei/config';
 import type { RawRecord } from '@tokumei/schema';
+import { reduceLang, scrubEvent } from './fields.js';
 import { NO_GEO, type CountryLookup } from './geo.js';
+import { checkSite, normalizeSites } from './hosts.js';
 import { keyedHash64 } from './keyed-hash.js';
 import { utcDay, type SaltSource } from './salts.js';
 import { cleanUrl, referrerHost, type UrlOptions } from './url.js';
@@ -35,7 +37,7 @@ export interface EventRow {
   src: 'beacon' | 'log';
 }
 
-export type DropReason = 'consent' | 'bad_url' | 'bot';
+export type DropReason = 'consent' | 'bad_url' | 'bad_site' | 'bot';
 
 /** A step's outcome: store the row, drop the record on purpose (counted), or refuse it as unreadable. */
 export type StepResult =
@@ -64,6 +66,7 @@ export class Pseudonymizer {
   readonly agents: UserAgentReducer;
   private readonly url: UrlOptions;
   private readonly precision: number;
+  private readonly sites: ReadonlySet<string> | undefined;
 
   constructor(
     private readonly salts: SaltSource,
@@ -74,10 +77,15 @@ export class Pseudonymizer {
     this.agents = agents ?? new UserAgentReducer();
     this.url = { queryAllowList: options.queryAllowList ?? DEFAULT_QUERY_ALLOWLIST, pathIdKeys: options.pathIdKeys ?? new Set() };
     this.precision = PRECISION_SECONDS[options.timePrecision ?? 'second'];
+    // TOKUMEI_SITES: when set, records of other sites are dropped (`bad_site`).
+    this.sites = options.sites === undefined ? undefined : normalizeSites(options.sites);
   }
 
   async process(record: RawRecord): Promise<StepResult> {
-    const page = cleanUrl(record.url, this.url);
+    // Ingest refuses such sites already; records from the importer or an older producer are judged here too.
+    const site = checkSite(record.site, this.sites);
+    if (!site.ok) return { kind: 'drop', reason: 'bad_site' };
+    const page = cleanUrl(record.url, this.url, site.site);
     if (page === undefined) return { kind: 'drop', reason: 'bad_url' };
     const agent = this.agents.reduce(record.ua);
     if (agent.bot) return { kind: 'drop', reason: 'bot' };
@@ -89,16 +97,16 @@ export class Pseudonymizer {
     const salt = signalled && this.options.consentPolicy === 'count' ? undefined : await this.salts.saltFor(utcDay(record.ts), record.run);
     if (salt !== undefined) {
       // Length-prefixed parts (keyedHash64): no choice of site, sid, IP or agent can forge another's input.
-      if (record.sid !== undefined) session = keyedHash64(salt, ['session', record.site, record.sid]);
-      visitor = keyedHash64(salt, ['visitor', record.site, record.ip, record.ua]);
+      if (record.sid !== undefined) session = keyedHash64(salt, ['session', site.site, record.sid]);
+      visitor = keyedHash64(salt, ['visitor', site.site, record.ip, record.ua]);
     }
     const seconds = Math.floor(record.ts / 1000);
     return {
       kind: 'ok',
       row: {
-        site: record.site,
+        site: site.site,
         ts: seconds - (seconds % this.precision),
-        event: record.event,
+        event: scrubEvent(record.event),
         host: page.host,
         path: page.path,
         query: page.query,
@@ -117,7 +125,7 @@ export class Pseudonymizer {
         device: agent.device,
         screen: screenClass(record.w),
         country: this.options.geo === 'off' ? '' : this.geo.country(record.ip),
-        lang: (record.lang ?? '').toLowerCase().slice(0, 35),
+        lang: reduceLang(record.lang),
         src: record.src,
       },
     };

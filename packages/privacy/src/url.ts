@@ -1,9 +1,13 @@
-import { classify } from './pii-patterns.js';
+import { displayForm, matchForm, readings } from './canonical.js';
+import { pageHost, referrerHostOf } from './hosts.js';
+import { DEFAULT_PATH_ID_KEYS, ROUTE_WORDS, isHandle } from './identity-keys.js';
+import { digitRuns, numberKind } from './numbers.js';
+import { classifyReadings } from './pii-patterns.js';
 
 export interface UrlOptions {
   /** Query parameters kept (lower-case names); all others are dropped. */
   readonly queryAllowList: ReadonlySet<string>;
-  /** Path segments after which the next segment is an identifier, e.g. `user` in `/user/jane` → `/user/:id`. */
+  /** Extra path segments after which the next segment is an identifier (added to DEFAULT_PATH_ID_KEYS). */
   readonly pathIdKeys: ReadonlySet<string>;
 }
 
@@ -18,50 +22,123 @@ export interface CleanUrl {
 const MAX_PATH = 512;
 const MAX_SEGMENT = 120;
 const MAX_PARAM_VALUE = 100;
-
-/** Percent-decodes until stable (at most three rounds), so double-encoded `%2540` is seen as `@` too. */
-function decode(text: string): string {
-  let current = text;
-  for (let round = 0; round < 3 && current.includes('%'); round++) {
-    try {
-      current = decodeURIComponent(current);
-    } catch {
-      // Malformed percent-encoding: keep what decoded so far; classification still sees it.
-      break;
-    }
-  }
-  return current;
-}
-
 /** A path segment this long is an identifier or an attack, not a page name. */
 const MAX_PLAIN_SEGMENT = 200;
+/** What an allow-listed value must be after normalisation to be stored: a campaign word, not free text. */
+const CAMPAIGN_WORD = new RegExp(`^[\\p{L}\\p{M}\\p{N} ._-]{1,${MAX_PARAM_VALUE}}$`, 'u');
+
+interface Judged {
+  /** What is stored: the decoded text, or a placeholder. */
+  readonly out: string;
+  /** matchForm of what is stored, for rules that look across segments. */
+  readonly form: string;
+  /** `out` is a placeholder. */
+  readonly hit?: true;
+}
 
 /**
- * Page names repeat endlessly (`blog`, `products`), so segments found clean are remembered; segments that held
- * personal data are not, so the cache never keeps any. Cleared when full: simpler and cheaper than LRU order here.
+ * Page names and campaign words repeat endlessly, so parts found clean are remembered; parts that held personal data
+ * are not, so the caches never keep any. Cleared when full: simpler and cheaper than LRU order here.
  */
-const cleanSegments = new Map<string, string>();
-const CLEAN_SEGMENT_CACHE = 20_000;
+const CACHE_SIZE = 20_000;
+const cleanSegments = new Map<string, Judged>();
+const cleanValues = new Map<string, string>();
 
-function scrubSegment(raw: string): string {
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+function sliceChars(text: string, max: number): string {
+  return text.length <= max ? text : Array.from(text).slice(0, max).join('').slice(0, max);
+}
+
+const hit = (placeholder: string): Judged => ({ out: placeholder, form: placeholder, hit: true });
+
+function judgeSegment(raw: string): Judged {
   const known = cleanSegments.get(raw);
   if (known !== undefined) return known;
-  if (raw.length > MAX_PLAIN_SEGMENT) return ':token';
-  const segment = decode(raw).normalize('NFC');
-  const placeholder = classify(segment) ?? (segment === raw ? undefined : classify(raw));
+  if (raw.length > MAX_PLAIN_SEGMENT) return hit(':token');
+  const placeholder = classifyReadings(readings(raw));
+  if (placeholder !== undefined) return hit(placeholder);
+  const out = sliceChars(displayForm(raw), MAX_SEGMENT);
+  return remember(cleanSegments, raw, { out, form: matchForm(out) });
+}
+
+/** A number spread over several segments (`/090/1234/5678`) replaces each of them, collapsed into one placeholder. */
+function joinNumbers(judged: Judged[]): Judged[] {
+  const joined = judged.map((j) => j.form).join('/');
+  let digits = 0;
+  for (let i = 0; i < joined.length && digits < 7; i++) if (joined.charCodeAt(i) >= 48 && joined.charCodeAt(i) <= 57) digits++;
+  if (digits < 7) return judged;
+  const starts: number[] = [];
+  judged.reduce((at, j) => (starts.push(at), at + j.form.length + 1), 0);
+  const out = [...judged];
+  for (const run of digitRuns(joined)) {
+    const kind = numberKind(run);
+    if (kind === undefined) continue;
+    starts.forEach((start, i) => {
+      if (start < run.end && start + (judged[i]?.form.length ?? 0) > run.start) out[i] = hit(kind);
+    });
+  }
+  return out.filter((j, i) => i === 0 || !(j.hit === true && out[i - 1]?.hit === true && out[i - 1]?.out === j.out));
+}
+
+function scrubPath(pathname: string, idKeys: ReadonlySet<string>): string {
+  const judged: Judged[] = [];
+  let idNext = false;
+  for (const raw of pathname.split('/').slice(1)) {
+    if (raw === '') {
+      judged.push({ out: '', form: '' });
+      continue;
+    }
+    const segment = judgeSegment(raw);
+    const key = segment.form.toLowerCase();
+    const isKey = DEFAULT_PATH_ID_KEYS.has(key) || idKeys.has(key);
+    // A segment already found to be personal data keeps its own placeholder; any other after a key is an id.
+    if (idNext && segment.hit !== true && !isKey && !ROUTE_WORDS.has(key)) judged.push(hit(':id'));
+    else judged.push(isHandle(segment.form) ? hit(':id') : segment);
+    idNext = isKey;
+  }
+  const path = `/${joinNumbers(judged).map((j) => j.out).join('/')}`;
+  return path.length > MAX_PATH ? `${sliceChars(path, MAX_PATH - 1)}…` : path;
+}
+
+/**
+ * An allow-listed value: decoded every way (`+` as space too), replaced by what it holds, or by `:value` when it is
+ * not a plain campaign word of at most 100 characters (free text is where personal data goes).
+ */
+function judgeValue(raw: string): string {
+  const known = cleanValues.get(raw);
+  if (known !== undefined) return known;
+  if (raw.length > MAX_PLAIN_SEGMENT * 3) return ':value';
+  const placeholder = classifyReadings(readings(raw, true));
   if (placeholder !== undefined) return placeholder;
-  const clean = segment.slice(0, MAX_SEGMENT);
-  if (cleanSegments.size >= CLEAN_SEGMENT_CACHE) cleanSegments.clear();
-  cleanSegments.set(raw, clean);
-  return clean;
+  const value = displayForm(raw, true).trim();
+  if (value === '') return '';
+  if (!CAMPAIGN_WORD.test(matchForm(value))) return ':value';
+  return remember(cleanValues, raw, value);
+}
+
+function allowListed(search: string, allow: ReadonlySet<string>): Map<string, string> {
+  const params = new Map<string, string>();
+  if (search.length <= 1) return params;
+  for (const pair of search.slice(1).split('&')) {
+    const eq = pair.indexOf('=');
+    const name = matchForm(displayForm(eq === -1 ? pair : pair.slice(0, eq), true)).toLowerCase();
+    if (!allow.has(name) || params.has(name)) continue;
+    params.set(name, judgeValue(eq === -1 ? '' : pair.slice(eq + 1)));
+  }
+  return params;
 }
 
 /**
  * Host and path of a page URL, with personal data removed: no fragment, no user info, only allow-listed query
- * parameters, and path segments that look like e-mails, phone numbers, IPs, UUIDs or tokens replaced by
- * placeholders. Matching runs on the percent-decoded text, so `jane%40example.com` is caught too.
+ * parameters, and path segments that hold e-mails, numbers, IPs, ids, tokens, addresses or names replaced by
+ * placeholders. Every part is judged in every reading (see canonical.ts). `site` decides which hosts are kept.
  */
-export function cleanUrl(text: string, options: UrlOptions): CleanUrl | undefined {
+export function cleanUrl(text: string, options: UrlOptions, site?: string): CleanUrl | undefined {
   let url: URL;
   try {
     url = new URL(text);
@@ -69,38 +146,19 @@ export function cleanUrl(text: string, options: UrlOptions): CleanUrl | undefine
     return undefined;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-
-  const out: string[] = [];
-  let idNext = false;
-  for (const raw of url.pathname.split('/').slice(1)) {
-    if (raw === '') {
-      out.push('');
-      continue;
-    }
-    const segment = idNext ? ':id' : scrubSegment(raw);
-    idNext = options.pathIdKeys.has(segment.toLowerCase());
-    out.push(segment);
-  }
-  let path = `/${out.join('/')}`;
-  if (path.length > MAX_PATH) path = `${path.slice(0, MAX_PATH - 1)}…`;
-
-  const params = new Map<string, string>();
-  for (const [name, value] of url.searchParams) {
-    const key = name.toLowerCase();
-    if (!options.queryAllowList.has(key) || params.has(key)) continue;
-    const clean = value.normalize('NFC');
-    params.set(key, classify(clean) ?? clean.slice(0, MAX_PARAM_VALUE));
-  }
+  const params = allowListed(url.search, options.queryAllowList);
   const query = [...params.entries()].sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-  return { host: url.hostname.toLowerCase(), path, query, params };
+  const host = url.hostname.toLowerCase();
+  return { host: site === undefined ? host : pageHost(host, site), path: scrubPath(url.pathname, options.pathIdKeys), query, params };
 }
 
 /**
- * The referrer's host only, without `www.`. Empty for none, for anything not http(s), and for the site itself
- * (same-site navigation is "direct/internal", not a referral).
+ * The referrer's host only, without `www.`, each label judged (an IP literal or a label that carries personal data
+ * becomes a placeholder). Empty for none, for anything not http(s), and for the site itself (same-site navigation
+ * is "direct/internal", not a referral).
  */
-export function referrerHost(text: string | undefined, pageHost: string): string {
+export function referrerHost(text: string | undefined, pageHostname: string): string {
   if (text === undefined || text === '') return '';
   let url: URL;
   try {
@@ -109,7 +167,5 @@ export function referrerHost(text: string | undefined, pageHost: string): string
     return '';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return '';
-  const host = url.hostname.toLowerCase().replace(/^www\./, '');
-  if (host === pageHost.replace(/^www\./, '')) return '';
-  return classify(host) === undefined ? host.slice(0, 253) : '';
+  return referrerHostOf(url.hostname, pageHostname);
 }

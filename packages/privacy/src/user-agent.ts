@@ -1,6 +1,7 @@
 import { isbot } from 'isbot';
 import { LRUCache } from 'lru-cache';
 import UAParser from 'ua-parser-js';
+import { leadingInteger, productName } from './fields.js';
 
 export interface ReducedAgent {
   readonly bot: boolean;
@@ -14,21 +15,18 @@ export interface ReducedAgent {
 
 const MOBILE_OS = new Set(['iOS', 'Android', 'iPadOS', 'HarmonyOS', 'KaiOS']);
 
-function major(version: string | undefined): string {
-  return version?.split('.')[0]?.slice(0, 8) ?? '';
-}
-
 function reduce(ua: string): ReducedAgent {
   const result = new UAParser(ua).getResult();
   const type = result.device.type;
   const device = type === undefined ? 'desktop' : type === 'mobile' ? 'mobile' : type === 'tablet' ? 'tablet' : 'other';
-  const os = result.os.name ?? '';
+  const os = productName(result.os.name);
   return {
     bot: isbot(ua),
-    browser: result.browser.name ?? '',
-    browserVersion: major(result.browser.version),
+    browser: productName(result.browser.name),
+    // Versions are free text in a user agent (`Chrome/yamada12.0`): only a leading integer is a version.
+    browserVersion: leadingInteger(result.browser.version),
     os,
-    osVersion: MOBILE_OS.has(os) ? major(result.os.version) : '',
+    osVersion: MOBILE_OS.has(os) ? leadingInteger(result.os.version) : '',
     device,
   };
 }

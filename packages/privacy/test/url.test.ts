@@ -86,10 +86,11 @@ describe('cleanUrl: query parameters', () => {
     expect(url?.params.get('utm_source')).toBe('News');
   });
 
-  it('keeps the first of repeated parameters and caps values', () => {
-    const url = cleanUrl(`https://example.com/p?utm_campaign=a&utm_campaign=b&utm_term=${'x'.repeat(500)}`, options);
+  it('keeps the first of repeated parameters, and replaces values longer than a campaign word', () => {
+    const url = cleanUrl(`https://example.com/p?utm_campaign=a&utm_campaign=b&utm_term=${'x'.repeat(101)}&utm_content=${'x'.repeat(100)}`, options);
     expect(url?.params.get('utm_campaign')).toBe('a');
-    expect(url?.params.get('utm_term')).toHaveLength(100);
+    expect(url?.params.get('utm_term')).toBe(':value');
+    expect(url?.params.get('utm_content')).toHaveLength(100);
   });
 
   it('follows a configured allow-list', () => {
@@ -107,7 +108,7 @@ describe('referrerHost', () => {
     ['android-app://com.example/', 'example.com', ''],
     ['not a url', 'example.com', ''],
     [undefined, 'example.com', ''],
-    ['https://192.0.2.7/x', 'example.com', ''],
+    ['https://192.0.2.7/x', 'example.com', ':ip'],
   ])('%s on %s → %j', (referrer, host, expected) => {
     expect(referrerHost(referrer, host)).toBe(expected);
   });

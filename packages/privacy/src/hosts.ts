@@ -1,0 +1,90 @@
+import { domainToASCII, domainToUnicode } from 'node:url';
+import ipaddr from 'ipaddr.js';
+import { matchForm, stripInvisible } from './canonical.js';
+import { digitRuns, numberKind } from './numbers.js';
+import { classify, type Placeholder } from './pii-patterns.js';
+
+/**
+ * Host names judged label by label: a reverse-DNS name (`198-51-100-7.example.net`, `p1234567-ipngn.ocn.ne.jp`) or
+ * a personal subdomain (`jane-r04-at-example-com.example.org`) carries the visitor in its labels.
+ */
+
+/** A label that spells an IPv6 address with dashes (`2001-db8--22`), as ISPs' reverse DNS does. */
+function dashedIpv6(label: string): boolean {
+  return label.includes('-') && /[0-9]/.test(label) && ipaddr.IPv6.isValid(label.replaceAll('-', ':'));
+}
+
+function isIpLiteral(host: string): boolean {
+  return host.startsWith('[') || ipaddr.IPv4.isValidFourPartDecimal(host) || ipaddr.IPv6.isValid(host);
+}
+
+/** Labels as judged: each one, or its placeholder; a number spread over several labels replaces all of them. */
+function judgeLabels(labels: readonly string[]): string[] {
+  const out = labels.map((label): string => classify(label) ?? (dashedIpv6(label) ? ':ip' : label));
+  const forms = labels.map((label) => matchForm(label));
+  const joined = forms.join('.');
+  const starts: number[] = [];
+  forms.reduce((at, form) => (starts.push(at), at + form.length + 1), 0);
+  for (const run of digitRuns(joined)) {
+    const kind: Placeholder | undefined = numberKind(run);
+    if (kind === undefined) continue;
+    starts.forEach((start, i) => {
+      const end = start + (forms[i]?.length ?? 0);
+      if (start < run.end && end > run.start) out[i] = kind;
+    });
+  }
+  return out;
+}
+
+/** A host with every data-carrying label replaced by its placeholder; an IP literal is `:ip`. Lower case. */
+export function scrubHost(hostname: string): string {
+  const host = hostname.toLowerCase();
+  if (isIpLiteral(host)) return ':ip';
+  const readable = domainToUnicode(host) || host;
+  const labels = readable.split('.');
+  const judged = judgeLabels(labels);
+  const ascii = host.split('.');
+  return judged.map((label, i) => (label === labels[i] ? (ascii[i] ?? label) : label)).join('.');
+}
+
+export type SiteVerdict = { readonly ok: true; readonly site: string } | { readonly ok: false; readonly reason: 'invalid' | 'personal_data' | 'undeclared' };
+
+const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * A site is a host name: letters, digits and hyphens (IDN allowed, stored as the browser's ASCII form), not an IP,
+ * no `@`, no control or invisible characters, no label that carries personal data. With TOKUMEI_SITES set, only
+ * those names.
+ */
+export function checkSite(raw: string, declared?: ReadonlySet<string>): SiteVerdict {
+  if (raw !== stripInvisible(raw) || /[\s@/:[\]\\%]/.test(raw)) return { ok: false, reason: 'invalid' };
+  const ascii = domainToASCII(raw.normalize('NFKC').toLowerCase());
+  if (ascii === '' || ascii.length > 253 || isIpLiteral(ascii) || /^[0-9.]+$/.test(ascii)) return { ok: false, reason: 'invalid' };
+  if (!ascii.split('.').every((label) => LDH_LABEL.test(label))) return { ok: false, reason: 'invalid' };
+  if (scrubHost(ascii) !== ascii) return { ok: false, reason: 'personal_data' };
+  if (declared !== undefined && declared.size > 0 && !declared.has(ascii)) return { ok: false, reason: 'undeclared' };
+  return { ok: true, site: ascii };
+}
+
+/** TOKUMEI_SITES entries in the form checkSite() returns, so `例え.jp` and `xn--r8jz45g.jp` are one site. */
+export function normalizeSites(names: Iterable<string>): ReadonlySet<string> {
+  return new Set([...names].map((name) => domainToASCII(name.normalize('NFKC').toLowerCase()) || name));
+}
+
+/**
+ * The page's host as stored: the site itself, or a subdomain of it whose labels are all clean; anything else (an
+ * IP, another domain, a personal subdomain) is stored as the site's name.
+ */
+export function pageHost(hostname: string, site: string): string {
+  const host = hostname.toLowerCase();
+  if (host === site) return host;
+  if (!host.endsWith(`.${site}`)) return site;
+  return scrubHost(host) === host ? host : site;
+}
+
+/** The referrer's host, without `www.`, labels judged; empty for the page's own site (internal navigation). */
+export function referrerHostOf(hostname: string, pageHostname: string): string {
+  const host = hostname.toLowerCase().replace(/^www\./, '');
+  if (host === pageHostname.toLowerCase().replace(/^www\./, '')) return '';
+  return scrubHost(host).slice(0, 253);
+}
