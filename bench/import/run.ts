@@ -23,28 +23,40 @@ const GOACCESS = '/usr/bin/goaccess';
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../packages/cli/bin/tokumei.js');
 const DAY = 86_400_000;
 
-/** The process's peak resident set so far, in bytes (Linux); undefined once it is gone or elsewhere. */
-function peakRss(pid: number): number | undefined {
+/** The process's peak resident set so far, in bytes, and CPU seconds used (Linux); undefined once it is gone. */
+function usage(pid: number): { peakRss: number; cpuSeconds: number } | undefined {
   try {
     const kb = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb === undefined ? undefined : Number(kb) * 1024;
+    // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name: user and system time, in 1/100 s.
+    const ticks = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
+    if (kb === undefined || ticks === undefined) return undefined;
+    return { peakRss: Number(kb) * 1024, cpuSeconds: (Number(ticks[11]) + Number(ticks[12])) / 100 };
   } catch {
     return undefined;
   }
 }
 
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; code: number | null; output: string; peakRss: number | undefined }> {
+interface Timed {
+  readonly seconds: number;
+  readonly code: number | null;
+  readonly output: string;
+  readonly peakRss: number | undefined;
+  /** On 2 shared cores, wall time says how busy the machine was; CPU time says what the import cost. */
+  readonly cpuSeconds: number | undefined;
+}
+
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
   const started = performance.now();
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  let peak: number | undefined;
-  // The high-water mark only grows, so the last reading before exit is the peak (to within one interval's growth).
-  const sample = setInterval(() => (peak = peakRss(child.pid ?? 0) ?? peak), 50);
+  let last: ReturnType<typeof usage>;
+  // Both only grow, so the last reading before exit is the total (to within one interval).
+  const sample = setInterval(() => (last = usage(child.pid ?? 0) ?? last), 50);
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve) => child.on('exit', (code) => {
     clearInterval(sample);
-    resolve({ seconds: (performance.now() - started) / 1000, code, output, peakRss: peak });
+    resolve({ seconds: (performance.now() - started) / 1000, code, output, peakRss: last?.peakRss, cpuSeconds: last?.cpuSeconds });
   }));
 }
 
@@ -73,6 +85,8 @@ if (UA_BYTES !== undefined) {
 }
 
 const dataDir = path.join(dir, 'data');
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+process.stdout.write(`load average before the import: ${load()} (${os.cpus().length} cores)\n`);
 const run = await timed(process.execPath, [BIN, 'import', '--quiet', '--site', 'bench.example.com', file], {
   PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TOKUMEI_DATA_DIR: dataDir, TOKUMEI_LOG_LEVEL: 'warn',
   // e.g. --max-old-space-size=512, to check the import fits a small heap.
@@ -82,7 +96,8 @@ if (run.code !== 0) throw new Error(`tokumei import failed (${run.code}):\n${run
 const tokumei = LINES / run.seconds;
 const peer = peerStats(file);
 process.stdout.write(`${run.output.trim()}\n`);
-process.stdout.write(`tokumei import (end to end into chDB, process start to exit): ${run.seconds.toFixed(2)} s, ${Math.round(tokumei).toLocaleString('en-US')} lines/s, peak RSS ${mb(run.peakRss)}, ${peer.total.toLocaleString('en-US')} page views expected\n`);
+process.stdout.write(`tokumei import (end to end into chDB, process start to exit): ${run.seconds.toFixed(2)} s, ${Math.round(tokumei).toLocaleString('en-US')} lines/s, CPU ${run.cpuSeconds?.toFixed(1) ?? 'n/a'} s (${run.cpuSeconds === undefined ? 'n/a' : Math.round(LINES / run.cpuSeconds).toLocaleString('en-US')} lines per CPU second), peak RSS ${mb(run.peakRss)}, ${peer.total.toLocaleString('en-US')} page views expected\n`);
+process.stdout.write(`load average after: ${load()}\n`);
 if (goaccess !== undefined) {
   const ratio = tokumei / goaccess;
   process.stdout.write(`ratio vs goaccess: ${ratio.toFixed(2)}× (target ≥ ${TARGET_RATIO}×: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})\n`);
