@@ -54,7 +54,12 @@ function reportingWrites(client: StoreClient['client'], healthy: () => boolean):
   });
 }
 
-export async function startTokumei(config: Config, logger: Logger): Promise<Running> {
+export interface StartOptions {
+  /** The client the worker writes through (fault tests wrap the real one); the API and migrations use the real one. */
+  readonly workerClient?: (client: StoreClient['client']) => StoreClient['client'];
+}
+
+export async function startTokumei(config: Config, logger: Logger, options: StartOptions = {}): Promise<Running> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const bus = createBus(config, logger);
@@ -82,7 +87,7 @@ export async function startTokumei(config: Config, logger: Logger): Promise<Runn
     let register: SaltRegister | undefined;
     let storeHealthy = () => true;
     if (config.roles.has('worker') && store !== undefined) {
-      const sink = new ClickHouseSink(store.client);
+      const sink = new ClickHouseSink(options.workerClient?.(store.client) ?? store.client);
       register = saltRegister(config, bus);
       const salts = new SaltStore(register, {
         graceMs: config.privacy.saltGraceMs,

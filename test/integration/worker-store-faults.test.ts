@@ -1,0 +1,95 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '@tokumei/config';
+import { startTokumei } from '../../packages/cli/src/runtime.js';
+import { postBeacon, summary, testConfig, waitUntil } from '../helpers/pipeline.js';
+
+const logger = createLogger({ level: 'silent' });
+const SITE = 'faults.example.com';
+const DOWN_MS = 8000;
+
+/**
+ * The real chDB client, except that while `down` every insert and query fails as a ClickHouse that refuses
+ * connections would (ping still answers: a server can be up and still refuse writes, e.g. too many parts).
+ */
+function faulty(client: ClickHouseClient) {
+  const state = { down: false, refused: 0 };
+  const failing = new Set<PropertyKey>(['insert', 'query', 'command', 'exec']);
+  const wrapped = new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const method = (value as (...args: unknown[]) => unknown).bind(target);
+      if (!failing.has(property)) return method;
+      return (...args: unknown[]) => {
+        if (!state.down) return method(...args);
+        state.refused += 1;
+        return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123 (fault injected)'), { code: 'ECONNREFUSED' }));
+      };
+    },
+  });
+  return { state, wrapped };
+}
+
+async function readyz(url: string): Promise<number> {
+  const response = await fetch(`${url}/readyz`);
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('worker while ClickHouse fails its writes', () => {
+  it('waits, retries with backoff, stores everything once ClickHouse is back, and is not ready meanwhile', async () => {
+    let fault: ReturnType<typeof faulty> | undefined;
+    const tokumei = await startTokumei(testConfig({ TOKUMEI_GEO: 'off' }), logger, {
+      workerClient: (client) => (fault = faulty(client)).wrapped,
+    });
+    try {
+      const ingest = tokumei.urls.ingest ?? '';
+      const api = tokumei.urls.api ?? '';
+      if (fault === undefined) throw new Error('the worker did not use the wrapped client');
+      const { state } = fault;
+      let sent = 0;
+      const send = async () => {
+        const status = await postBeacon(ingest, { site: SITE, url: `https://${SITE}/p/${sent % 30}`, sid: `t${sent % 50}` });
+        expect(status).toBe(202);
+        sent += 1;
+      };
+      for (let i = 0; i < 50; i += 1) await send();
+      await waitUntil(() => summary(api, SITE), (s) => s.pageviews === 50, 30_000);
+      expect(await readyz(ingest)).toBe(200);
+      expect(await readyz(api)).toBe(200);
+
+      state.down = true;
+      const downAt = Date.now();
+      const notReady = { ingest: false, api: false };
+      while (Date.now() - downAt < DOWN_MS) {
+        await Promise.all(Array.from({ length: 5 }, () => send()));
+        if (state.refused > 0) {
+          notReady.ingest ||= (await readyz(ingest)) === 503;
+          notReady.api ||= (await readyz(api)) === 503;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // The worker kept trying, without storing anything and without dropping what it holds.
+      expect(state.refused).toBeGreaterThan(1);
+      expect(notReady).toEqual({ ingest: true, api: true });
+      const duringOutage = await summary(api, SITE);
+      expect(duringOutage.pageviews).toBe(50);
+
+      state.down = false;
+      const upAt = Date.now();
+      const stored = await waitUntil(() => summary(api, SITE), (s) => s.pageviews >= sent, 60_000, 200);
+      const recoveredMs = Date.now() - upAt;
+      await waitUntil(() => readyz(api), (status) => status === 200, 10_000);
+      expect(await readyz(ingest)).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const settled = await summary(api, SITE);
+      process.stdout.write(`[fault] clickhouse down ${DOWN_MS / 1000} s: sent ${sent}, stored ${settled.pageviews}, lost ${sent - settled.pageviews} `
+        + `(${state.refused} writes refused; all stored ${(recoveredMs / 1000).toFixed(1)} s after ClickHouse came back)\n`);
+      expect(stored.pageviews).toBe(sent);
+      expect(settled.pageviews).toBe(sent);
+    } finally {
+      await tokumei.stop();
+    }
+  }, 180_000);
+});
