@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { describe, it, expect, afterEach } from 'vitest';
+import type { Socket } from 'node:net';
 import { createServer, errorsPlugin, type TokumeiServer } from '@tokumei/http';
+import { clientErrorHandler } from '../src/client-errors.js';
 import { captureLogs } from '../../../test/helpers/logs.js';
 
 /** What a raw socket read back: the status, the headers (lower-cased) and the body of the first response. */
@@ -121,6 +123,53 @@ describe("Node's HTTP parser errors answer in the TKM_* shape", () => {
     const response = await raw(port, [head(['GET /fast HTTP/1.1', 'Host: example.com', 'Connection: close'])]);
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toEqual({ fast: true });
+  });
+});
+
+describe('clientErrorHandler', () => {
+  /** Just what the handler touches of a socket; a real one cannot be made to time out or overflow on cue. */
+  function fakeSocket(inProgress = false) {
+    const written: string[] = [];
+    let destroyed = false;
+    const socket = {
+      writable: true,
+      get destroyed() { return destroyed; },
+      _httpMessage: inProgress ? { headersSent: true } : null,
+      end: (data: string) => { written.push(data); },
+      destroy: () => { destroyed = true; },
+    };
+    return { socket: socket as unknown as Socket, written, isDestroyed: () => destroyed };
+  }
+  const handle = clientErrorHandler(captureLogs().logger);
+
+  it.each([
+    ['ERR_HTTP_REQUEST_TIMEOUT', '408 Request Timeout', 'TKM_REQUEST_TIMEOUT'],
+    ['HPE_CHUNK_EXTENSIONS_OVERFLOW', '413 Payload Too Large', 'TKM_BODY_TOO_LARGE'],
+    ['HPE_HEADER_OVERFLOW', '431 Request Header Fields Too Large', 'TKM_HEADERS_TOO_LARGE'],
+    ['HPE_INVALID_METHOD', '400 Bad Request', 'TKM_BAD_REQUEST'],
+  ])('answers %s with %s', (code, status, tkm) => {
+    const { socket, written } = fakeSocket();
+    handle(Object.assign(new Error('parse'), { code }), socket);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(new RegExp(`^HTTP/1\\.1 ${status}\r\n`));
+    expect(written[0]).toContain(`"code":"${tkm}"`);
+    // Later chunks of the same refused connection are not answered again.
+    handle(Object.assign(new Error('parse'), { code }), socket);
+    expect(written).toHaveLength(1);
+  });
+
+  it('writes nothing into a response already on the wire, and closes', () => {
+    const { socket, written, isDestroyed } = fakeSocket(true);
+    handle(Object.assign(new Error('parse'), { code: 'HPE_INVALID_CHUNK_SIZE' }), socket);
+    expect(written).toEqual([]);
+    expect(isDestroyed()).toBe(true);
+  });
+
+  it('ignores a reset connection', () => {
+    const { socket, written, isDestroyed } = fakeSocket();
+    handle(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), socket);
+    expect(written).toEqual([]);
+    expect(isDestroyed()).toBe(false);
   });
 });
 
