@@ -62,7 +62,7 @@ function problem(error: ValueError): string {
     case ValueErrorType.ObjectRequiredProperty: return 'is required';
     case ValueErrorType.String: return 'must be a string';
     case ValueErrorType.Integer: return 'must be an integer';
-    case ValueErrorType.StringMinLength: return `must be at least ${String(schema.minLength)} characters`;
+    case ValueErrorType.StringMinLength: return schema.minLength === 1 ? 'must not be empty' : `must be at least ${String(schema.minLength)} characters`;
     case ValueErrorType.StringMaxLength: return `must be at most ${String(schema.maxLength)} characters (UTF-16 code units)`;
     case ValueErrorType.IntegerMinimum:
     case ValueErrorType.IntegerMaximum: return `must be between ${String(schema.minimum)} and ${String(schema.maximum)}`;

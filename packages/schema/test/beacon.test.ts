@@ -77,6 +77,10 @@ describe('checkBeacon refuses', () => {
     expect(messageOf({ site: 'example.com' })).toBe('body url: is required');
   });
 
+  it.each(['site', 'url', 'sid', 'event'])('an empty %s', (field) => {
+    expect(messageOf({ ...BEACON, [field]: '' })).toBe(`body ${field}: must not be empty`);
+  });
+
   it('never echoes the value', () => {
     const secret = 'jane@example.com';
     for (const value of [{ ...BEACON, url: `ftp://${secret}` }, { ...BEACON, sid: `${secret}\u0000` }, { ...BEACON, w: secret }, { ...BEACON, lang: secret }]) {
