@@ -122,7 +122,7 @@ export async function retentionCheck(inputs: RetentionInputs): Promise<CheckResu
   const findings: Finding[] = [];
   const { config, kafka } = inputs;
   if (kafka === undefined) {
-    evidence.push(`raw records: in-process bus, held in memory only until the worker stores them (never written to disk)`);
+    evidence.push(`raw records: in-process bus, held in memory and in the encrypted journal until the worker stores them (see the journal check)`);
   } else {
     await topicRetention(kafka, config.rawTopic, config.rawRetentionMs, 'raw', evidence, findings);
     await topicRetention(kafka, config.privacy.saltTopic, 2 * DAY_MS + config.privacy.saltGraceMs, 'salt register', evidence, findings);

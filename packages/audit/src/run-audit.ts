@@ -5,6 +5,7 @@ import { canaryCheck, type CanarySender } from './canary.js';
 import { cnilAssessment } from './cnil.js';
 import { contentScanCheck } from './content-scan.js';
 import { inventoryCheck, inventoryRows } from './inventory.js';
+import { journalCheck } from './journal-check.js';
 import { PROMISES, REPORT_KIND, SCHEMA_VERSION, check, type AuditReport, type CheckResult } from './report.js';
 import { retentionCheck, type SaltRegisterView } from './retention.js';
 import { saltLifecycleCheck } from './salt-lifecycle.js';
@@ -64,7 +65,7 @@ export async function runAudit(env: AuditEnvironment, options: AuditOptions): Pr
   const content = await contentScanCheck(clickhouse, tables, columns);
   const retention = await retentionCheck({ config, tables, kafka: env.kafka, salts: env.salts, now: now() });
   const salts = await saltLifecycleCheck(clickhouse, tables, columns, { days: options.days ?? 14, graceMs: config.privacy.saltGraceMs, now: now() });
-  const checks = [inventory, content, canary, retention, salts.result];
+  const checks = [inventory, content, canary, retention, salts.result, journalCheck(config, now())];
   return {
     kind: REPORT_KIND,
     schemaVersion: SCHEMA_VERSION,

@@ -54,10 +54,9 @@ export function encodeFrame(key: Buffer, writtenAt: number, day: string, first: 
   return body;
 }
 
-/** The header at `at`, or undefined where the file ends or holds no whole header (a crash while writing it). */
-export function readHeader(bytes: Buffer, at: number): FrameHeader | undefined {
+function readHeaderOnly(bytes: Buffer, at = 0): FrameHeader | undefined {
   if (at + HEADER_BYTES > bytes.length || !bytes.subarray(at, at + 4).equals(MAGIC)) return undefined;
-  const header: FrameHeader = {
+  return {
     writtenAt: Number(bytes.readBigUInt64BE(at + 4)),
     day: bytes.toString('latin1', at + 12, at + 22),
     first: bytes.readBigUInt64BE(at + 22),
@@ -65,7 +64,12 @@ export function readHeader(bytes: Buffer, at: number): FrameHeader | undefined {
     iv: Buffer.from(bytes.subarray(at + 34, at + 46)),
     length: bytes.readUInt32BE(at + 46),
   };
-  return at + frameBytes(header) <= bytes.length ? header : undefined;
+}
+
+/** The frame header at `at`, or undefined where the file holds no whole frame there (a crash while writing it). */
+export function readHeader(bytes: Buffer, at: number): FrameHeader | undefined {
+  const header = readHeaderOnly(bytes, at);
+  return header !== undefined && at + frameBytes(header) <= bytes.length ? header : undefined;
 }
 
 export function frameBytes(header: Pick<FrameHeader, 'length'>): number {
@@ -122,16 +126,27 @@ export function inspectJournal(dir: string): JournalStat {
   }
   const segments = fs.readdirSync(dir).filter((f) => f.endsWith(SEGMENT_SUFFIX)).sort().map((name) => {
     const file = path.join(dir, name);
-    const bytes = fs.readFileSync(file);
-    let frames = 0;
-    let records = 0;
-    let oldest: number | undefined;
-    for (let at = 0, header = readHeader(bytes, 0); header !== undefined; at += frameBytes(header), header = readHeader(bytes, at)) {
-      frames += 1;
-      records += header.count;
-      oldest ??= header.writtenAt;
+    const fd = fs.openSync(file, 'r');
+    try {
+      const { size, mode } = fs.fstatSync(fd);
+      let frames = 0;
+      let records = 0;
+      let oldest: number | undefined;
+      // Headers only: the audit never reads (or could read) the encrypted records.
+      const head = Buffer.alloc(HEADER_BYTES);
+      for (let at = 0; at + HEADER_BYTES <= size; ) {
+        fs.readSync(fd, head, 0, HEADER_BYTES, at);
+        const header = readHeaderOnly(head);
+        if (header === undefined || at + frameBytes(header) > size) break;
+        frames += 1;
+        records += header.count;
+        oldest ??= header.writtenAt;
+        at += frameBytes(header);
+      }
+      return { file, bytes: size, mode: mode & 0o777, frames, records, oldest };
+    } finally {
+      fs.closeSync(fd);
     }
-    return { file, bytes: bytes.length, mode: fs.statSync(file).mode & 0o777, frames, records, oldest };
   });
   return { dir, exists: true, dirMode, segments };
 }
