@@ -85,8 +85,8 @@ describe('property: what ingest accepts, the worker reads', () => {
       const records = ingest.take();
       // 413: over TOKUMEI_BODY_LIMIT in bytes (an escaped control character is six), before any field is read.
       expect([202, 400, 413]).toContain(response.statusCode);
-      // Otherwise ingest and the schema's own check agree on every input.
-      if (response.statusCode !== 413) expect(response.statusCode === 202).toBe(checkBeacon(JSON.parse(JSON.stringify(beacon))).ok);
+      // What the schema's own check refuses, ingest refuses (ingest may refuse more, e.g. a site-name rule).
+      if (!checkBeacon(JSON.parse(JSON.stringify(beacon))).ok) expect(response.statusCode).not.toBe(202);
       if (response.statusCode !== 202) {
         expect(records).toEqual([]);
         return;
