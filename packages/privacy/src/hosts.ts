@@ -14,8 +14,11 @@ function dashedIpv6(label: string): boolean {
   return label.includes('-') && /[0-9]/.test(label) && ipaddr.IPv6.isValid(label.replaceAll('-', ':'));
 }
 
+// The URL parser already writes every IPv4 form (`0x7f.1`, `2130706433`) as four decimal parts.
+const DOTTED_QUAD = /^[0-9]{1,3}(\.[0-9]{1,3}){3}$/;
+
 function isIpLiteral(host: string): boolean {
-  return host.startsWith('[') || ipaddr.IPv4.isValidFourPartDecimal(host) || ipaddr.IPv6.isValid(host);
+  return host.startsWith('[') || DOTTED_QUAD.test(host) || (host.includes(':') && ipaddr.IPv6.isValid(host));
 }
 
 /** Labels as judged: each one, or its placeholder; a number spread over several labels replaces all of them. */
@@ -36,9 +39,26 @@ function judgeLabels(labels: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * Host names repeat (a site's own hosts, search engines, social networks), so clean ones are remembered; a host that
+ * carried personal data is not. Cleared when full.
+ */
+const cleanHosts = new Set<string>();
+const CLEAN_HOST_CACHE = 10_000;
+
 /** A host with every data-carrying label replaced by its placeholder; an IP literal is `:ip`. Lower case. */
 export function scrubHost(hostname: string): string {
   const host = hostname.toLowerCase();
+  if (cleanHosts.has(host)) return host;
+  const scrubbed = judgeHost(host);
+  if (scrubbed === host) {
+    if (cleanHosts.size >= CLEAN_HOST_CACHE) cleanHosts.clear();
+    cleanHosts.add(host);
+  }
+  return scrubbed;
+}
+
+function judgeHost(host: string): string {
   if (isIpLiteral(host)) return ':ip';
   const readable = domainToUnicode(host) || host;
   const labels = readable.split('.');

@@ -95,7 +95,8 @@ function digitsInterleaved(run: string): boolean {
 
 function tokenRun(run: string, joined: boolean): boolean {
   if (run.length < MIN_RUN) return false;
-  if (run.length >= 16 && HEX.test(run) && /[0-9]/.test(run)) return true;
+  // All digits is a number (numbers.ts names it: a card, a phone); hex has letters too.
+  if (run.length >= 16 && HEX.test(run) && /[0-9]/.test(run) && /[A-Fa-f]/.test(run)) return true;
   // Twenty letters and digits with no separator are no word, whatever their pattern (`00000a000a000000g000`);
   // a slug with its separators cut out (`how-to-use-api-v2-in-5-minutes`) may well be that long.
   if (!joined && run.length >= 20 && /[0-9]/.test(run) && /[A-Za-z]/.test(run)) return true;

@@ -85,7 +85,23 @@ function joinNumbers(judged: Judged[]): Judged[] {
   return out.filter((j, i) => i === 0 || !(j.hit === true && out[i - 1]?.hit === true && out[i - 1]?.out === j.out));
 }
 
-function scrubPath(pathname: string, idKeys: ReadonlySet<string>): string {
+// Keys are compared in match form, so `マイページ` matches however its prolonged-sound mark was written.
+const keyForm = (key: string): string => matchForm(key).toLowerCase();
+const DEFAULT_KEYS: ReadonlySet<string> = new Set([...DEFAULT_PATH_ID_KEYS].map(keyForm));
+const ROUTES: ReadonlySet<string> = new Set([...ROUTE_WORDS].map(keyForm));
+const configuredKeys = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
+
+function keysOf(extra: ReadonlySet<string>): ReadonlySet<string> {
+  let keys = configuredKeys.get(extra);
+  if (keys === undefined) {
+    keys = new Set([...DEFAULT_KEYS, ...[...extra].map(keyForm)]);
+    configuredKeys.set(extra, keys);
+  }
+  return keys;
+}
+
+function scrubPath(pathname: string, extraKeys: ReadonlySet<string>): string {
+  const idKeys = keysOf(extraKeys);
   const judged: Judged[] = [];
   let idNext = false;
   for (const raw of pathname.split('/').slice(1)) {
@@ -95,9 +111,9 @@ function scrubPath(pathname: string, idKeys: ReadonlySet<string>): string {
     }
     const segment = judgeSegment(raw);
     const key = segment.form.toLowerCase();
-    const isKey = DEFAULT_PATH_ID_KEYS.has(key) || idKeys.has(key);
+    const isKey = idKeys.has(key);
     // A segment already found to be personal data keeps its own placeholder; any other after a key is an id.
-    if (idNext && segment.hit !== true && !isKey && !ROUTE_WORDS.has(key)) judged.push(hit(':id'));
+    if (idNext && segment.hit !== true && !isKey && !ROUTES.has(key)) judged.push(hit(':id'));
     else judged.push(isHandle(segment.form) ? hit(':id') : segment);
     idNext = isKey;
   }
