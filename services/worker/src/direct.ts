@@ -9,6 +9,12 @@ import type { Worker } from './worker.js';
 export const IMPORT_CHUNK_RECORDS = 20_000;
 
 /**
+ * How long an import's batch waits for a failing ClickHouse before the import is told: it can resume from its
+ * checkpoint, whereas a one-shot import waiting forever on a broken store would only look hung.
+ */
+export const IMPORT_GIVE_UP_MS = 60_000;
+
+/**
  * Hands records straight to the worker as one partition batch of `stream`, without a bus: for `tokumei import`,
  * whose records are numbered by their place in the log file. The worker records their offset ranges like a Kafka
  * partition's, so sending the same records again (an import resumed after a crash) stores nothing twice.
@@ -27,6 +33,6 @@ export async function handleDirect(worker: Worker, stream: string, first: bigint
     },
     heartbeat: () => Promise.resolve(),
   };
-  await worker.handle(batch);
+  await worker.handle(batch, { giveUpAfterMs: IMPORT_GIVE_UP_MS });
   return committed;
 }

@@ -65,7 +65,12 @@ export class Worker {
     return this.failingSince === undefined;
   }
 
-  async handle(batch: PartitionBatch): Promise<void> {
+  /**
+   * `giveUpAfterMs`: stop retrying a failing write after this long and reject (for callers that can send the batch
+   * again themselves, like `tokumei import`); by default the worker waits as long as ClickHouse is down.
+   */
+  async handle(batch: PartitionBatch, options: { readonly giveUpAfterMs?: number } = {}): Promise<void> {
+    const giveUpAt = Date.now() + (options.giveUpAfterMs ?? Number.POSITIVE_INFINITY);
     const key = `${batch.topic}:${batch.partition}`;
     const messages = this.withHeld(key, batch.messages);
     const first = messages[0];
@@ -74,7 +79,7 @@ export class Worker {
     // rebalance or after a redelivery. In steady state the worker never reads from ClickHouse.
     const recorded = this.expected.get(key) === first.offset
       ? []
-      : await this.retrying(batch, () => this.deps.sink.recordedRanges(batch.topic, batch.partition, first.offset));
+      : await this.retrying(batch, giveUpAt, () => this.deps.sink.recordedRanges(batch.topic, batch.partition, first.offset));
     try {
       for (const chunk of cutChunks(messages, recorded, this.deps.config.batchSize)) {
         if (chunk.partial) {
@@ -83,7 +88,7 @@ export class Worker {
           this.expected.delete(key);
           return;
         }
-        if (chunk.action !== 'skip') await this.store(batch, chunk);
+        if (chunk.action !== 'skip') await this.store(batch, chunk, giveUpAt);
         await batch.commit(chunk.last + 1n);
         this.expected.set(key, chunk.last + 1n);
         await batch.heartbeat();
@@ -108,7 +113,7 @@ export class Worker {
    * Runs a ClickHouse write until it succeeds, waiting longer after each failure and telling the bus the consumer is
    * alive meanwhile. Every write here may be repeated: ranges are grouped by offsets, inserts carry a token.
    */
-  private async retrying<T>(batch: PartitionBatch, write: () => Promise<T>): Promise<T> {
+  private async retrying<T>(batch: PartitionBatch, giveUpAt: number, write: () => Promise<T>): Promise<T> {
     const policy = this.deps.retry ?? DEFAULT_RETRY;
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -124,7 +129,7 @@ export class Worker {
           this.log.warn({ err: error }, 'ClickHouse write failed: retrying with backoff');
         }
         this.deps.metrics.storeRetries.inc();
-        if (this.stopping) throw error;
+        if (this.stopping || Date.now() >= giveUpAt) throw error;
         const delay = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt, 20));
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay * (0.75 + Math.random() / 2));
@@ -139,9 +144,9 @@ export class Worker {
     }
   }
 
-  private async store(batch: PartitionBatch, chunk: Chunk): Promise<void> {
+  private async store(batch: PartitionBatch, chunk: Chunk, giveUpAt: number): Promise<void> {
     const started = performance.now();
-    if (chunk.action === 'new') await this.retrying(batch, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, false));
+    if (chunk.action === 'new') await this.retrying(batch, giveUpAt, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, false));
     const rows: EventRow[] = [];
     let sliceStart = performance.now();
     // Bots are counted per site and day, never stored as events.
@@ -170,10 +175,10 @@ export class Worker {
       this.deps.metrics.records.inc({ result: result.kind === 'drop' ? `drop_${result.reason}` : result.kind });
     }
     const botRows = [...bots.values()];
-    await this.retrying(batch, () => this.deps.sink.insertBots(botRows, dedupToken(batch.topic, batch.partition, chunk, 'bots_daily')));
-    await this.retrying(batch, () => this.deps.sink.insertEvents(rows, dedupToken(batch.topic, batch.partition, chunk, 'events')));
+    await this.retrying(batch, giveUpAt, () => this.deps.sink.insertBots(botRows, dedupToken(batch.topic, batch.partition, chunk, 'bots_daily')));
+    await this.retrying(batch, giveUpAt, () => this.deps.sink.insertEvents(rows, dedupToken(batch.topic, batch.partition, chunk, 'events')));
     // Marks the range stored, so a later redelivery skips its messages however the fetch cuts them.
-    await this.retrying(batch, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, true));
+    await this.retrying(batch, giveUpAt, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, true));
     this.deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
     this.deps.metrics.rows.inc(rows.length);
   }

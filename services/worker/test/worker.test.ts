@@ -284,6 +284,21 @@ describe('Worker.handle with redelivered batches', () => {
     ]);
   });
 
+  it('gives a failing write up after giveUpAfterMs when asked to (imports), without committing', async () => {
+    const sink = new FakeSink();
+    const worker = new Worker({
+      config: { batchSize: 10 }, retry: { baseMs: 10, maxMs: 20 }, subscriber: new MemoryBus({ topic: TOPIC, maxPending: 1 }).subscriber(),
+      sink: sink.asSink(), pseudonymizer: new Pseudonymizer(new MemorySaltStore(() => NOW), { consentPolicy: 'count' }), logger: captureLogs().logger,
+      metrics: createWorkerMetrics(new Registry()),
+    });
+    sink.failures = Array.from({ length: 1000 }, () => ({ landed: false }));
+    const started = Date.now();
+    await expect(worker.handle(batch(sink, 0, [record(0)]), { giveUpAfterMs: 150 })).rejects.toThrow('clickhouse timeout');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(sink.events.filter((e) => e.kind === 'insert-failed').length).toBeGreaterThan(2);
+    expect(sink.events.some((e) => e.kind === 'commit')).toBe(false);
+  });
+
   it('gives a failing write up when stopping, without committing the failed chunk', async () => {
     const { sink, worker } = direct(2);
     sink.failures = [{ landed: false }];
