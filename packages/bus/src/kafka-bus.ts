@@ -54,7 +54,11 @@ export class KafkaBus implements Bus {
   }
 
   publisher(): Publisher {
-    const publisher = new KafkaPublisher(this.kafka, { topic: this.config.rawTopic, maxPending: this.config.busMaxPending }, this.log);
+    const publisher = new KafkaPublisher(this.kafka, {
+      topic: this.config.rawTopic,
+      maxPending: this.config.busMaxPending,
+      partitions: async () => (await (await this.admin.get()).fetchTopicMetadata({ topics: [this.config.rawTopic] })).topics[0]?.partitions ?? [],
+    }, this.log);
     this.closers.push(() => publisher.close());
     return publisher;
   }

@@ -15,7 +15,9 @@ export function createKafka(config: KafkaConfig, logger: Logger): KafkaClient {
     brokers: [...config.brokers],
     connectionTimeout: 3000,
     requestTimeout: 15_000,
-    retry: { initialRetryTime: 200, retries: 8 },
+    // Backoff capped at 3 s instead of kafkajs' 30 s: after a broker comes back (or a new leader is elected), a
+    // producer or a restarting consumer should notice within seconds, not wait out a half-minute sleep.
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 3_000 },
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }: LogEntry) => {
       // kafkajs messages name brokers, topics and groups; record contents never reach its logger.

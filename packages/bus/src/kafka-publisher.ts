@@ -1,4 +1,4 @@
-import kafkajs, { type Kafka, type Producer } from 'kafkajs';
+import kafkajs, { type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
 import { TokumeiError, type Logger } from '@tokumei/config';
 import type { BusMessage, Publisher } from './types.js';
 
@@ -16,12 +16,21 @@ export interface KafkaPublisherOptions {
   readonly maxPending: number;
   /** Messages sent in one produce request at most. */
   readonly maxBatch?: number;
+  /** The topic's partitions as the cluster reports them (kafkajs' partitioner needs them). */
+  readonly partitions: () => Promise<PartitionMetadata[]>;
 }
 
 /**
  * Many small publish() calls (one per beacon) become few produce requests: while one request is in flight, new
  * messages wait and go out together in the next. The idempotent producer allows one request in flight, so this is
  * also what keeps throughput up. The wait is bounded: past `maxPending` publish() refuses with TKM_BUS_FULL.
+ *
+ * Each producer.send() carries one partition only. kafkajs 2.2.4 keeps a response per broker across the retries of one
+ * send(): when a partition's leader dies and its new leader is a broker that already answered for another partition,
+ * the retry skips that broker and send() resolves without the partition's messages ever being written (seen here as
+ * beacons answered 202 and never stored after a SIGKILLed leader; kafkajs issue 1303, PR 1798). With one partition per
+ * send() no other broker's answer is ever kept, so a retry always goes to the current leader, with the same sequence
+ * numbers, which the idempotent producer needs to drop a batch the dead leader had already replicated.
  */
 export class KafkaPublisher implements Publisher {
   private readonly producer: Producer;
@@ -30,6 +39,8 @@ export class KafkaPublisher implements Publisher {
   private inFlight = 0;
   private sending: Promise<void> | undefined;
   private connected: Promise<void> | undefined;
+  private partitionMetadata: Promise<PartitionMetadata[]> | undefined;
+  private readonly partitioner = Partitioners.DefaultPartitioner();
   private closed = false;
 
   constructor(kafka: Kafka, private readonly options: KafkaPublisherOptions, private readonly logger: Logger) {
@@ -68,15 +79,16 @@ export class KafkaPublisher implements Publisher {
         try {
           this.connected ??= this.producer.connect();
           await this.connected;
-          await this.producer.send({
-            topic: this.options.topic,
-            acks: -1,
-            messages: batch.flatMap((w) => w.messages.map((m) => ({ key: m.key, value: m.value }))),
-          });
-          for (const waiting of batch) waiting.resolve();
+          const failed = await this.sendPerPartition(batch);
+          for (const waiting of batch) {
+            const error = failed.get(waiting);
+            if (error === undefined) waiting.resolve();
+            else waiting.reject(new TokumeiError('TKM_BUS_UNAVAILABLE', undefined, { cause: error }));
+          }
         } catch (error) {
           // A failed connect must be retried by the next send, not remembered.
           this.connected = undefined;
+          this.partitionMetadata = undefined;
           this.logger.error({ err: error }, 'publishing to Kafka failed');
           const failure = new TokumeiError('TKM_BUS_UNAVAILABLE', undefined, { cause: error });
           for (const waiting of batch) waiting.reject(failure);
@@ -87,6 +99,36 @@ export class KafkaPublisher implements Publisher {
     } finally {
       this.sending = undefined;
     }
+  }
+
+  /** One send() per partition, all at once; returns the publish() calls that had a message in a failed one. */
+  private async sendPerPartition(batch: readonly Waiting[]): Promise<Map<Waiting, unknown>> {
+    this.partitionMetadata ??= this.options.partitions();
+    const partitionMetadata = await this.partitionMetadata;
+    const topic = this.options.topic;
+    if (partitionMetadata.length === 0) throw new Error(`topic ${topic} has no partitions in the cluster's metadata`);
+    const groups = new Map<number, { messages: { key: string; value: Buffer | string; partition: number }[]; waiters: Set<Waiting> }>();
+    for (const waiting of batch) {
+      for (const m of waiting.messages) {
+        const partition = this.partitioner({ topic, partitionMetadata, message: { key: m.key, value: m.value } });
+        let group = groups.get(partition);
+        if (group === undefined) groups.set(partition, (group = { messages: [], waiters: new Set() }));
+        group.messages.push({ key: m.key, value: m.value, partition });
+        group.waiters.add(waiting);
+      }
+    }
+    const failed = new Map<Waiting, unknown>();
+    await Promise.all([...groups.values()].map(async (group) => {
+      try {
+        await this.producer.send({ topic, acks: -1, messages: group.messages });
+      } catch (error) {
+        this.logger.error({ err: error }, 'publishing to Kafka failed');
+        // The partition count may have changed; ask again before the next send.
+        this.partitionMetadata = undefined;
+        for (const waiting of group.waiters) failed.set(waiting, error);
+      }
+    }));
+    return failed;
   }
 
   private take(): Waiting[] {
