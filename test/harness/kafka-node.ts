@@ -69,6 +69,9 @@ export class NodeProcess {
         '-Xms128m',
         `-Xmx${this.options.heapMb}m`,
         '-XX:+UseSerialGC',
+        // C1 only: a test broker lives for minutes and several share 2 cores, so the JIT's own CPU time (which
+        // C2 spends mostly during startup) costs more than slower peak code.
+        '-XX:TieredStopAtLevel=1',
         `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`,
         '-cp',
         this.options.classpath,

@@ -23,6 +23,8 @@ export interface KafkaNode {
   readonly running: boolean;
   /** SIGKILL: no flush, no controlled shutdown. The node's storage and ports are kept for restart(). */
   kill(): Promise<void>;
+  /** SIGTERM: a controlled shutdown (leadership handed over, logs flushed), as in a rolling restart. */
+  shutdown(): Promise<void>;
   /** Starts the node again on its storage and ports; resolves once it serves clients and lists itself. */
   restart(): Promise<void>;
 }
@@ -156,6 +158,7 @@ async function startCluster(opts: ClusterOptions): Promise<KafkaCluster> {
         return proc.running;
       },
       kill: () => proc.kill(),
+      shutdown: () => proc.stop(),
       restart: async (): Promise<void> => {
         await proc.spawn();
         await untilAnyExits([proc], (signal) => waitUntilServing(address, [node.id], signal));
