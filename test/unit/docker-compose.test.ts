@@ -269,6 +269,12 @@ describe('docker-compose.yml', () => {
     expect(kafka.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR, 'service "kafka": KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR').toBe('1');
   });
 
+  it('runs the Kafka version the integration tests run (test/kafka/pom.xml)', () => {
+    const tested = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(read('test/kafka/pom.xml'))?.[1];
+    expect(tested, 'test/kafka/pom.xml: <kafka.version>').toBeDefined();
+    expect(services.kafka?.image, 'service "kafka": image').toBe(`apache/kafka:${tested ?? ''}`);
+  });
+
   it('points CLICKHOUSE_URL at the clickhouse service, its user and its database', () => {
     const clickhouse = env('clickhouse');
     let users = 0;
