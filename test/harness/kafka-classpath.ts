@@ -1,5 +1,5 @@
 /** Kafka's jars for the test broker: resolved once with Maven from test/kafka/pom.xml, cached under .cache/kafka/. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,8 @@ export const KAFKA_DIR = join(REPO_ROOT, 'test', 'kafka');
 const POM = join(KAFKA_DIR, 'pom.xml');
 const CLASSPATH_FILE = join(REPO_ROOT, '.cache', 'kafka', 'classpath.txt');
 const MVN_TIMEOUT_MS = 10 * 60_000;
-/** Kept equal to test/kafka/pom.xml's kafka.version, for messages only. */
-export const KAFKA_VERSION = '4.4.0';
+/** test/kafka/pom.xml's kafka.version, for messages. */
+export const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(POM, 'utf8'))?.[1] ?? '(unknown)';
 const MIN_JAVA = 17;
 
 // ---------------------------------------------------------------------------
