@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { domainToASCII } from 'node:url';
 import { ConfigError } from './errors.js';
 import { ROLES, SETTINGS, type ConsentPolicy, type Role, type SettingName } from './settings.js';
 
@@ -132,7 +133,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     privacy: {
       queryAllowList: list('TOKUMEI_QUERY_ALLOWLIST'),
       pathIdKeys: list('TOKUMEI_PATH_ID_KEYS'),
-      sites: ((sites) => (sites.size === 0 ? undefined : sites))(list('TOKUMEI_SITES')),
+      // In the form browsers report host names (ASCII, punycode for IDN), which is how sites are stored.
+      sites: ((sites) => (sites.size === 0 ? undefined : new Set([...sites].map((s) => domainToASCII(s.normalize('NFKC')) || s))))(list('TOKUMEI_SITES')),
       timePrecision: oneOf('TOKUMEI_TIME_PRECISION', ['second', 'minute', 'hour']),
       geo: oneOf('TOKUMEI_GEO', ['country', 'off']),
       saltGraceMs: int('TOKUMEI_SALT_GRACE_HOURS', 0, 24) * 3_600_000,

@@ -9,7 +9,7 @@ import { internalRoutes, type ImportTarget } from './routes/internal.js';
 import { trackerRoutes } from './routes/tracker.js';
 
 export interface IngestDeps {
-  readonly config: Pick<Config, 'bodyLimit' | 'trustProxy' | 'consentPolicy'>;
+  readonly config: Pick<Config, 'bodyLimit' | 'trustProxy' | 'consentPolicy'> & { readonly privacy?: Pick<Config['privacy'], 'sites'> };
   readonly bus: Pick<Bus, 'ready'>;
   readonly publisher: Publisher;
   readonly logger: Logger;
@@ -37,7 +37,7 @@ export async function buildIngestApp(deps: IngestDeps) {
   // One scope for the public beacon endpoint, so CORS reaches /collect and nothing else.
   await app.register(async (beacons) => {
     await beacons.register(corsPlugin, { path: '/collect', methods: ['POST'] });
-    await beacons.register(collectRoutes, { publisher: deps.publisher, accepted, clock: deps.clock });
+    await beacons.register(collectRoutes, { publisher: deps.publisher, accepted, clock: deps.clock, sites: deps.config.privacy?.sites });
   });
   const controlToken = deps.controlToken;
   if (controlToken !== undefined && deps.imports !== undefined) {

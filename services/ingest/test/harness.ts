@@ -24,7 +24,7 @@ export function quietLogs() {
  * An ingest app whose publisher keeps what it was given, decoded the way the worker decodes it, so a test can check
  * every accepted beacon without draining a bus. Property and fuzz tests send thousands of requests through it.
  */
-export async function captureIngest(options: { trustProxy?: Config['trustProxy']; quiet?: boolean } = {}) {
+export async function captureIngest(options: { trustProxy?: Config['trustProxy']; quiet?: boolean; env?: Record<string, string> } = {}) {
   const published: DecodeResult[] = [];
   const publisher: Publisher = {
     publish: (messages) => {
@@ -35,7 +35,7 @@ export async function captureIngest(options: { trustProxy?: Config['trustProxy']
     close: () => Promise.resolve(),
   };
   const logs = options.quiet === true ? quietLogs() : captureLogs();
-  const config = { ...loadConfig({}), ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }) };
+  const config = { ...loadConfig(options.env ?? {}), ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }) };
   const app: IngestApp = await buildIngestApp({
     config, bus: { ready: () => Promise.resolve(true) }, publisher, logger: logs.logger, registry: new Registry(), clock: () => NOW,
   });

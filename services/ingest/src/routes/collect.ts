@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest, FastifySchemaCompiler } from '
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Publisher } from '@tokumei/bus';
 import { TokumeiError } from '@tokumei/config';
+import { checkSite } from '@tokumei/privacy';
 import {
   BeaconSchema, DEFAULT_EVENT, RAW_RECORD_VERSION, RawRecordSchema, checkBeacon, encodeRawRecord, partitionKey, type RawRecord,
 } from '@tokumei/schema';
@@ -12,6 +13,8 @@ export interface CollectOptions {
   readonly publisher: Publisher;
   readonly accepted: Counter<'event'>;
   readonly clock?: () => number;
+  /** TOKUMEI_SITES; undefined: any valid host name. */
+  readonly sites?: ReadonlySet<string> | undefined;
 }
 
 /** `navigator.sendBeacon` sends strings as text/plain (no CORS preflight); the body is still JSON. */
@@ -39,9 +42,13 @@ function clientIp(request: FastifyRequest): string {
  * The beacon is checked by checkBeacon (TypeBox, as the worker checks records) instead of fastify's ajv, whose
  * defaults coerce types, strip unknown keys, unwrap one-item arrays and count lengths in code points.
  */
-const beaconValidator: FastifySchemaCompiler<unknown> = () => (value: unknown) => {
+const beaconValidator = (sites: ReadonlySet<string> | undefined): FastifySchemaCompiler<unknown> => () => (value: unknown) => {
   const result = checkBeacon(value);
-  return result.ok ? { value: result.beacon } : { error: new TokumeiError('TKM_INVALID_BEACON', result.message) };
+  if (!result.ok) return { error: new TokumeiError('TKM_INVALID_BEACON', result.message) };
+  // The privacy engine's site rule, so that no site the worker would drop is ever answered 202 (the name is not echoed).
+  const site = checkSite(result.beacon.site, sites);
+  if (!site.ok) return { error: site.reason === 'undeclared' ? new TokumeiError('TKM_UNKNOWN_SITE') : new TokumeiError('TKM_INVALID_SITE') };
+  return { value: { ...result.beacon, site: site.site } };
 };
 
 export const collectRoutes: FastifyPluginAsync<CollectOptions> = (fastify, options) => {
@@ -50,7 +57,7 @@ export const collectRoutes: FastifyPluginAsync<CollectOptions> = (fastify, optio
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
 
-  app.post('/collect', { schema: { body: BeaconSchema }, validatorCompiler: beaconValidator }, async (request, reply) => {
+  app.post('/collect', { schema: { body: BeaconSchema }, validatorCompiler: beaconValidator(options.sites) }, async (request, reply) => {
     const beacon = request.body;
     const record: RawRecord = {
       v: RAW_RECORD_VERSION,
