@@ -50,6 +50,17 @@ function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+/** Appends of one flush with consecutive offsets become one frame: one encryption and one header for all of them. */
+function runs(batch: readonly Pending[]): { first: bigint; values: Buffer[] }[] {
+  const out: { first: bigint; values: Buffer[] }[] = [];
+  for (const p of batch) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.first + BigInt(last.values.length) === p.first) last.values.push(...p.values);
+    else out.push({ first: p.first, values: [...p.values] });
+  }
+  return out;
+}
+
 function segmentName(first: bigint): string {
   return `${first.toString().padStart(20, '0')}${SEGMENT_SUFFIX}`;
 }
@@ -158,7 +169,7 @@ export class Journal {
         const day = utcDay(now);
         const key = await this.key(day);
         if (key === undefined) throw new TokumeiError('TKM_BUS_UNAVAILABLE', 'no journal key for today');
-        const frames = batch.map((p) => encodeFrame(key, now, day, p.first, p.values));
+        const frames = runs(batch).map((run) => encodeFrame(key, now, day, run.first, run.values));
         const bytes = Buffer.concat(frames);
         const segment = await this.activeSegment(batch[0]?.first ?? 0n, now);
         await segment.handle?.write(bytes, 0, bytes.length, segment.bytes);
