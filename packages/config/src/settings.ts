@@ -18,7 +18,7 @@ export const SETTINGS = [
   { env: 'API_PORT', default: '8081', doc: 'Port of the stats API and dashboard.' },
   { env: 'TOKUMEI_HOST', default: '127.0.0.1', doc: 'Address the HTTP services bind to.' },
   { env: 'TOKUMEI_ROLES', default: 'ingest,worker,api', doc: 'Roles this process runs: any of `ingest`, `worker`, `api`.' },
-  { env: 'TOKUMEI_DATA_DIR', default: './data', doc: 'Embedded ClickHouse (chDB) data, salt file, import checkpoints.' },
+  { env: 'TOKUMEI_DATA_DIR', default: './data', doc: 'Embedded ClickHouse (chDB) data, salt file, journal of accepted records, import checkpoints.' },
   { env: 'KAFKA_BROKERS', default: undefined, doc: 'Comma-separated Kafka brokers. Unset: in-process bus (embedded mode).' },
   { env: 'KAFKA_CLIENT_ID', default: 'tokumei', doc: 'Kafka client id prefix.' },
   { env: 'TOKUMEI_RAW_TOPIC', default: 'tokumei.raw', doc: 'Kafka topic for raw (not yet pseudonymized) records.' },
