@@ -23,7 +23,7 @@ export interface Traffic {
 function row(site: string, ts: number, path: string, over: Partial<EventRow> = {}): EventRow {
   return {
     site, ts, event: 'pageview', host: site, path, query: '', referrer_host: '', utm_source: '', utm_medium: '', utm_campaign: '',
-    utm_term: '', utm_content: '', session: '0', visitor: '0', browser: '', browser_version: '', os: '', os_version: '',
+    utm_term: '', utm_content: '', session: '0', visitor: '0', salt_domain: '', browser: '', browser_version: '', os: '', os_version: '',
     device: '', screen: '', country: '', lang: '', src: 'beacon', ...over,
   };
 }
@@ -78,7 +78,7 @@ export interface Range { from: number; to: number } // epoch seconds, [from, to)
 const views = (t: Traffic, r: Range) => t.rows.filter((x) => x.site === t.site && x.event === 'pageview' && x.ts >= r.from && x.ts < r.to);
 const distinct = (values: string[]) => new Set(values.filter((v) => v !== '0')).size;
 
-interface SessionTruth { started: number; ended: number; views: number; entry: string; exit: string; visitor: string }
+interface SessionTruth { started: number; ended: number; views: number; entry: string; exit: string; visitor: string; domain: string }
 
 /** Sessions that started in the range (session 0 is none). */
 function sessions(t: Traffic, r: Range): SessionTruth[] {
@@ -91,7 +91,7 @@ function sessions(t: Traffic, r: Range): SessionTruth[] {
     const sorted = [...xs].sort((a, b) => a.ts - b.ts);
     const first = sorted[0] as EventRow;
     const last = sorted.at(-1) as EventRow;
-    return { started: first.ts, ended: last.ts, views: xs.length, entry: first.path, exit: last.path, visitor: first.visitor };
+    return { started: first.ts, ended: last.ts, views: xs.length, entry: first.path, exit: last.path, visitor: first.visitor, domain: domainOf(first) };
   }).filter((s) => s.started >= r.from && s.started < r.to);
 }
 
@@ -130,38 +130,57 @@ const COLUMN: Record<string, keyof EventRow> = {
 };
 const SKIP_EMPTY = new Set(['referrer', 'utm_source', 'utm_medium', 'utm_campaign']);
 
-interface Group { visitors: Set<string>; sessions: Set<string> | number; pageviews: number }
+/** A row's salt domain: its UTC day and, for an import run's records, the run (hashes of two domains never match). */
+export function domainOf(x: EventRow): string {
+  return `${Math.floor(x.ts / 86_400)}:${x.salt_domain}`;
+}
 
-export function truthBreakdown(t: Traffic, r: Range, dimension: string, limit: number, k: number) {
-  const groups = new Map<string, Group>();
-  const add = (value: string, visitor: string, session: string | number, pageviews: number) => {
-    const g = groups.get(value) ?? { visitors: new Set<string>(), sessions: typeof session === 'number' ? 0 : new Set<string>(), pageviews: 0 };
-    if (visitor !== '0') g.visitors.add(visitor);
-    if (typeof g.sessions === 'number') g.sessions += Number(session);
-    else if (session !== '0') g.sessions.add(String(session));
-    g.pageviews += pageviews;
-    groups.set(value, g);
+interface Cell { value: string; domain: string; visitors: Set<string>; sessions: Set<string> | number; pageviews: number }
+
+/**
+ * The breakdown rule of issue 11, computed independently: whole UTC days; a value is named with the cells (salt
+ * domain) in which it had at least k distinct visitors; every other cell is withheld, and shown as one (other) row
+ * only when it holds at least two values and, counting per domain only its largest cell, at least k visitors.
+ */
+export function truthBreakdown(t: Traffic, asked: Range, dimension: string, limit: number, k: number) {
+  const r = { from: Math.floor(asked.from / 86_400) * 86_400, to: Math.ceil(asked.to / 86_400) * 86_400 };
+  const cells = new Map<string, Cell>();
+  const add = (value: string, domain: string, visitor: string, session: string | number, pageviews: number) => {
+    const key = JSON.stringify([value, domain]);
+    const c = cells.get(key) ?? { value, domain, visitors: new Set<string>(), sessions: typeof session === 'number' ? 0 : new Set<string>(), pageviews: 0 };
+    if (visitor !== '0') c.visitors.add(visitor);
+    if (typeof c.sessions === 'number') c.sessions += Number(session);
+    else if (session !== '0') c.sessions.add(String(session));
+    c.pageviews += pageviews;
+    cells.set(key, c);
   };
   if (dimension === 'entry_page' || dimension === 'exit_page') {
-    for (const s of sessions(t, r)) add(dimension === 'entry_page' ? s.entry : s.exit, s.visitor, 1, s.views);
+    for (const s of sessions(t, r)) add(dimension === 'entry_page' ? s.entry : s.exit, s.domain, s.visitor, 1, s.views);
   } else {
     const column = COLUMN[dimension] as keyof EventRow;
     for (const x of views(t, r)) {
       const value = String(x[column]);
       if (value === '' && SKIP_EMPTY.has(dimension)) continue;
-      add(value, x.visitor, x.session, 1);
+      add(value, domainOf(x), x.visitor, x.session, 1);
     }
   }
   const size = (s: Set<string> | number) => (typeof s === 'number' ? s : s.size);
-  const named = [...groups].filter(([, g]) => g.visitors.size >= k)
-    .map(([value, g]) => ({ value, visitors: g.visitors.size, pageviews: g.pageviews, sessions: size(g.sessions) }))
-    .sort((a, b) => b.visitors - a.visitors || b.pageviews - a.pageviews || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-  const small = [...groups.values()].filter((g) => g.visitors.size < k);
-  const rows: { value: string; visitors: number; pageviews: number; sessions: number; other?: true }[] = named.slice(0, limit);
-  if (small.length > 0) {
-    // The (other) row adds up the folded values' visitors and sessions (not a union): see services/api/README.md.
-    const sum = (f: (g: Group) => number) => small.reduce((n, g) => n + f(g), 0);
-    rows.push({ value: '(other)', visitors: sum((g) => g.visitors.size), pageviews: sum((g) => g.pageviews), sessions: sum((g) => size(g.sessions)), other: true });
+  const total = (list: Cell[]) => ({
+    visitors: list.reduce((n, c) => n + c.visitors.size, 0), pageviews: list.reduce((n, c) => n + c.pageviews, 0),
+    sessions: list.reduce((n, c) => n + size(c.sessions), 0),
+  });
+  const byValue = new Map<string, Cell[]>();
+  const small: Cell[] = [];
+  for (const c of cells.values()) {
+    if (c.visitors.size >= k) byValue.set(c.value, [...(byValue.get(c.value) ?? []), c]);
+    else small.push(c);
   }
-  return { rows, folded: small.length, more: Math.max(0, named.length - limit) };
+  const named = [...byValue].map(([value, list]) => ({ value, ...total(list) }))
+    .sort((a, b) => b.visitors - a.visitors || b.pageviews - a.pageviews || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const rows: { value: string; visitors: number; pageviews: number; sessions: number; other?: true }[] = named.slice(0, limit);
+  const largest = new Map<string, number>();
+  for (const c of small) largest.set(c.domain, Math.max(largest.get(c.domain) ?? 0, c.visitors.size));
+  const floor = [...largest.values()].reduce((n, v) => n + v, 0);
+  if (new Set(small.map((c) => c.value)).size >= 2 && floor >= k) rows.push({ value: '(other)', ...total(small), other: true });
+  return { rows, folded: small.length > 0, more: Math.max(0, named.length - limit) };
 }

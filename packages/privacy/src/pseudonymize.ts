@@ -26,6 +26,8 @@ export interface EventRow {
   /** UInt64 as a decimal string; '0' = none. */
   session: string;
   visitor: string;
+  /** Which salt made the hashes besides the day's: the import run id, '' for the day salt (k is judged per domain). */
+  salt_domain: string;
   browser: string;
   browser_version: string;
   os: string;
@@ -119,6 +121,7 @@ export class Pseudonymizer {
         utm_content: page.params.get('utm_content') ?? '',
         session,
         visitor,
+        salt_domain: record.run ?? '',
         browser: agent.browser,
         browser_version: agent.browserVersion,
         os: agent.os,

@@ -5,6 +5,7 @@
 -- only while the table is empty, so re-running a half-applied migration cannot count a row twice. Backfill comes
 -- before the view: `tokumei start` and the compose stack's `migrate` run before any worker inserts.
 -- Every target has the deduplication window: a redelivered batch that `events` drops is dropped here too.
+-- Backfills name their columns: 006 appends salt_domain, and a re-run of this file must still fit those tables.
 
 -- Site totals per hour: summary and timeseries (a day is the merge of its 24 hours).
 CREATE TABLE IF NOT EXISTS agg_site_hourly (
@@ -51,7 +52,7 @@ ORDER BY (site, dimension, hour, value)
 TTL hour + INTERVAL {{aggregates_ttl_months}} MONTH
 SETTINGS non_replicated_deduplication_window = 10000;
 
-INSERT INTO agg_dimensions_hourly
+INSERT INTO agg_dimensions_hourly (site, dimension, hour, value, pageviews, visitors, sessions)
 SELECT site, dimension, toStartOfHour(ts) AS hour, value, count() AS pageviews,
        uniqStateIf(visitor, visitor != 0) AS visitors, uniqStateIf(session, session != 0) AS sessions
 FROM events
@@ -90,7 +91,7 @@ ORDER BY (site, dimension, day, value)
 TTL day + INTERVAL {{aggregates_ttl_months}} MONTH
 SETTINGS non_replicated_deduplication_window = 10000;
 
-INSERT INTO agg_dimensions_daily
+INSERT INTO agg_dimensions_daily (site, dimension, day, value, pageviews, visitors, sessions)
 SELECT site, dimension, toDate(ts) AS day, value, count() AS pageviews,
        uniqStateIf(visitor, visitor != 0) AS visitors, uniqStateIf(session, session != 0) AS sessions
 FROM events
@@ -133,7 +134,7 @@ ORDER BY (site, day, session)
 TTL day + INTERVAL {{events_ttl_days}} DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
-INSERT INTO agg_sessions
+INSERT INTO agg_sessions (site, day, session, visitor, started, ended, pageviews, entry_page, exit_page)
 SELECT site, toDate(ts) AS day, session, any(visitor) AS visitor, min(ts) AS started, max(ts) AS ended,
        count() AS pageviews, argMinState(path, ts) AS entry_page, argMaxState(path, ts) AS exit_page
 FROM events

@@ -9,7 +9,10 @@ import { DEFAULT_LIMITS, type QueryLimits } from './query-limits.js';
 
 export interface ApiDeps {
   /** minVisitors (TOKUMEI_MIN_VISITORS) defaults to the setting's default, 5, so callers that predate it stay k-anonymous. */
-  readonly config: Pick<Config, 'apiToken' | 'host'> & Partial<Pick<Config, 'minVisitors'>>;
+  readonly config: Pick<Config, 'apiToken' | 'host'> & Partial<Pick<Config, 'minVisitors'>> & {
+    /** TOKUMEI_SITES (config.privacy.sites): the site list shows these; without, only sites that reached k. */
+    readonly privacy?: { readonly sites: ReadonlySet<string> | undefined };
+  };
   readonly clickhouse: ClickHouseClient;
   readonly logger: Logger;
   readonly registry: Registry;
@@ -55,6 +58,7 @@ export async function buildApiApp(deps: ApiDeps) {
     if (token !== undefined) requireBearer(api, token);
     await api.register(statsRoutes, {
       clickhouse: deps.clickhouse, limits, clock: deps.clock ?? Date.now, minVisitors: deps.config.minVisitors ?? DEFAULT_MIN_VISITORS,
+      sites: deps.config.privacy?.sites,
     });
     await api.register(auditRoutes, { clickhouse: deps.clickhouse, limits });
   });

@@ -1,7 +1,7 @@
 import type { StatsDb } from './query-limits.js';
 import { startedSessions } from './stats-queries.js';
 import type { TimeRange } from './time-range.js';
-import { LIVE_DAYS, LIVE_HOURS, ROLLED, rangeParams, wholeDays, type RangeParams } from './rolled-days.js';
+import { LIVE_DAYS, ROLLED, rangeParams, type RangeParams } from './rolled-days.js';
 
 const DAY_MS = 86_400_000;
 
@@ -20,112 +20,120 @@ export interface BreakdownRow {
   visitors: number;
   pageviews: number;
   sessions: number;
-  /** Present (true) only on the row that holds every value below the k-anonymity threshold. */
+  /** Present (true) only on the row that holds what was withheld from the named rows, when it may be shown. */
   other?: true;
 }
 
 export interface Breakdown {
   rows: BreakdownRow[];
-  /** How many distinct values were folded into the `(other)` row because they had fewer than k visitors. */
-  folded: number;
-  /** Values at or above the threshold that did not fit in `limit`. */
+  /**
+   * Whether anything was withheld: a value (or a value's days) below k in its salt domain. Deliberately no count:
+   * with `folded: 1` the (other) row used to be that one value's exact numbers.
+   */
+  folded: boolean;
+  /** Values named (at or above the threshold in some salt domain) that did not fit in `limit`. */
   more: number;
 }
 
 export const OTHER = '(other)';
 
 /** Which sources a range needs: a branch left out costs nothing, where an empty one still opens its table. */
-interface Sources { rolled: boolean; daily: boolean; hourly: boolean; live: boolean }
+interface Sources { rolled: boolean; live: boolean }
 
-function sources(params: RangeParams, whole: { whole_from: string; whole_to: string }): Sources {
-  const at = (text: string) => Date.parse(`${text.replace(' ', 'T')}Z`);
-  const [wholeFrom, wholeTo, liveFrom, liveTo] = [at(whole.whole_from), at(whole.whole_to), at(params.live_from), at(params.live_to)];
-  const rolled = new Set(params.rolled_days);
-  let daily = false;
-  for (let day = Math.max(wholeFrom, liveFrom); day < Math.min(wholeTo, liveTo) && !daily; day += DAY_MS) {
-    daily = !rolled.has(new Date(day).toISOString().slice(0, 10));
-  }
-  const hourly = liveFrom < Math.min(wholeFrom, liveTo) || Math.max(wholeTo, liveFrom) < liveTo;
-  return { rolled: rolled.size > 0, daily, hourly, live: liveFrom < liveTo };
+function sources(params: RangeParams): Sources {
+  return { rolled: params.rolled_days.length > 0, live: params.live_from < params.live_to };
 }
 
 /**
- * A per-value subquery yielding `value`, `v` (visitors), `s` (sessions) and `pv` (page views). Rolled-up days come
- * from stats_daily; the other days are finalized per day and value from the state tables and added (visitor and
- * session hashes are day-salted, so per-day counts add up exactly). Session dimensions group the sessions that
- * started in the range by their entry or exit page.
+ * One row per cell: (day, salt_domain, value) with `v` visitors, `s` sessions and `pv` page views. A cell is one salt
+ * domain's numbers for a value, the unit k is judged in: hashes of different domains never match, so only inside one
+ * are `v` distinct people. Rolled-up days come from stats_daily, the other days from the daily state table
+ * (visitors and sessions in branches of their own: reading states is most of the cost, and each branch gets a
+ * thread, measured 40 % faster on two cores), or for session dimensions from the sessions that started in the range.
  */
-function perValue(dimension: Dimension, use: Sources): string {
+function cells(dimension: Dimension, use: Sources): string {
   const branches: string[] = [];
   if (use.rolled) {
-    branches.push(`SELECT value, visitors AS v, sessions AS s, pageviews AS pv FROM stats_daily FINAL
+    branches.push(`SELECT day, salt_domain, value, visitors AS v, sessions AS s, pageviews AS pv FROM stats_daily FINAL
                    WHERE site = {site:String} AND dimension = {dimension:String} AND ${ROLLED}`);
   }
   if (dimension === 'entry_page' || dimension === 'exit_page') {
     const merge = dimension === 'entry_page' ? 'argMinMerge(entry_page)' : 'argMaxMerge(exit_page)';
-    // The summary's started sessions with page and visitor added: same filter, so these add up to the summary's.
+    // The summary's started sessions with page, visitor and domain added: same filter, so these add up to the summary's.
     for (const parity of use.live ? [0, 1] as const : []) {
-      branches.push(`SELECT page AS value, uniqIf(session_visitor, session_visitor != 0) AS v, count() AS s, toUInt64(sum(views)) AS pv
-                     FROM (${startedSessions(parity, `${merge} AS page, any(visitor) AS session_visitor, `)}) GROUP BY day, value`);
+      branches.push(`SELECT day, session_domain AS salt_domain, page AS value, uniqIf(session_visitor, session_visitor != 0) AS v,
+                            count() AS s, toUInt64(sum(views)) AS pv
+                     FROM (${startedSessions(parity, `${merge} AS page, any(visitor) AS session_visitor, any(salt_domain) AS session_domain, `)})
+                     GROUP BY day, salt_domain, value`);
     }
-  } else {
-    // Whole UTC days not rolled up from the daily state table, the partial days at either edge from the hourly one.
-    // Visitor and session states are read in separate branches: reading states is most of the cost, and each
-    // branch gets a thread of its own (measured: 40 % faster than one branch reading both, on two cores).
-    const tables = [
-      ...use.daily ? [`agg_dimensions_daily WHERE site = {site:String} AND dimension = {dimension:String}
-        AND day >= toDate({whole_from:DateTime('UTC')}) AND day < toDate({whole_to:DateTime('UTC')}) AND ${LIVE_DAYS}
-        GROUP BY day, value`] : [],
-      ...use.hourly ? [`agg_dimensions_hourly WHERE site = {site:String} AND dimension = {dimension:String}
-        AND ${LIVE_HOURS} AND (hour < {whole_from:DateTime('UTC')} OR hour >= {whole_to:DateTime('UTC')})
-        GROUP BY toDate(hour), value`] : [],
-    ];
-    for (const table of tables) {
-      // Every branch names its columns: the first one present names the union's.
-      branches.push(`SELECT value, uniqMerge(visitors) AS v, toUInt64(0) AS s, sum(pageviews) AS pv FROM ${table}`,
-        `SELECT value, toUInt64(0) AS v, uniqMerge(sessions) AS s, toUInt64(0) AS pv FROM ${table}`);
-    }
+  } else if (use.live) {
+    const table = `agg_dimensions_daily WHERE site = {site:String} AND dimension = {dimension:String} AND ${LIVE_DAYS}
+      GROUP BY day, salt_domain, value`;
+    // Every branch names its columns: the first one present names the union's.
+    branches.push(`SELECT day, salt_domain, value, uniqMerge(visitors) AS v, toUInt64(0) AS s, sum(pageviews) AS pv FROM ${table}`,
+      `SELECT day, salt_domain, value, toUInt64(0) AS v, uniqMerge(sessions) AS s, toUInt64(0) AS pv FROM ${table}`);
   }
   // A range always has rolled-up or live days; the fallback only keeps the SQL valid.
-  if (branches.length === 0) branches.push("SELECT '' AS value, toUInt64(0) AS v, toUInt64(0) AS s, toUInt64(0) AS pv WHERE 0");
-  return `SELECT value, sum(v) AS v, sum(s) AS s, sum(pv) AS pv FROM (${branches.join('\nUNION ALL\n')}) GROUP BY value`;
+  if (branches.length === 0) {
+    branches.push("SELECT toDate(0) AS day, '' AS salt_domain, '' AS value, toUInt64(0) AS v, toUInt64(0) AS s, toUInt64(0) AS pv WHERE 0");
+  }
+  return `SELECT day, toString(salt_domain) AS salt_domain, value, sum(v) AS v, sum(s) AS s, sum(pv) AS pv
+          FROM (${branches.join('\nUNION ALL\n')}) GROUP BY day, salt_domain, value`;
 }
 
 /**
- * k-anonymity happens in the query: a value whose visitors are fewer than k is grouped with every other such value
- * before anything leaves ClickHouse. The `(other)` row's visitors and sessions are the sums of the folded values'
- * (an upper bound: one visitor seen with two folded values on one day counts twice), because rolled-up days keep
- * numbers, not sets. Only the top `limit` values and the folded row are returned; `named` tells how many values
- * reached k.
+ * Breakdowns answer whole UTC days only: `from` is moved back to its midnight and `to` forward to the next one
+ * (the answer says which range it covers). A value's cells are per day, so an hour-wide range would name a value
+ * with its whole day's numbers anyway, while its narrower (other) row would show when a folded visitor came.
+ */
+export function breakdownRange(range: TimeRange): TimeRange {
+  return {
+    from: new Date(Math.floor(range.from.getTime() / DAY_MS) * DAY_MS),
+    to: new Date(Math.ceil(range.to.getTime() / DAY_MS) * DAY_MS),
+  };
+}
+
+/**
+ * k-anonymity happens in the query, before anything leaves ClickHouse. A value is named with the cells (salt domain
+ * and day) in which it had at least k distinct visitor hashes, so summing a person's visitor-days never names it,
+ * and two ranges can only differ by whole days of at least k. Every other cell goes to `(other)`, which is shown
+ * only when it holds at least two values and at least k visitors counted the least favourable way (per domain, as
+ * many as its largest folded cell: a visitor of several folded values counts once): `floor`. Its numbers are then
+ * the sums of its cells.
  */
 export async function breakdown(
-  db: StatsDb, site: string, range: TimeRange, dimension: Dimension, limit: number, minVisitors: number,
-): Promise<Breakdown> {
+  db: StatsDb, site: string, asked: TimeRange, dimension: Dimension, limit: number, minVisitors: number,
+): Promise<Breakdown & { range: TimeRange }> {
+  const range = breakdownRange(asked);
   const params = await rangeParams(db, site, range);
-  const whole = wholeDays(range);
-  const rows = await db.rows<{ folded: boolean | number; label: string; visitors: string; pageviews: string; sessions: string; n_values: string; named: string }>(
-    `SELECT folded, label, toUInt64(sum(v)) AS visitors, toUInt64(sum(pv)) AS pageviews, toUInt64(sum(s)) AS sessions,
-                   count() AS n_values, countIf(NOT folded) OVER () AS named
-            FROM (SELECT *, v < {k:UInt64} AS folded, if(folded, '', value) AS label FROM (${perValue(dimension, sources(params, whole))}))
-            GROUP BY folded, label
-            ORDER BY folded DESC, visitors DESC, pageviews DESC, label
-            LIMIT {limit:UInt32}`,
-    { ...params, dimension, k: minVisitors, limit: limit + 1, ...whole },
+  const rows = await db.rows<{ named: boolean | number; label: string; visitors: string; pageviews: string; sessions: string;
+    n_values: string; floor: string; named_values: string }>(
+    `SELECT named, label, toUInt64(sum(v)) AS visitors, toUInt64(sum(pv)) AS pageviews, toUInt64(sum(s)) AS sessions,
+            uniqExact(value) AS n_values, toUInt64(sum(floor_part)) AS floor, countIf(named) OVER () AS named_values
+     FROM (
+       SELECT value, v, s, pv, named, if(named, value, '') AS label,
+              if(row_number() OVER (PARTITION BY day, salt_domain, named ORDER BY v DESC, value) = 1, v, 0) AS floor_part
+       FROM (SELECT *, v >= {k:UInt64} AS named FROM (${cells(dimension, sources(params))})))
+     GROUP BY named, label
+     ORDER BY named, visitors DESC, pageviews DESC, label
+     LIMIT {limit:UInt32}`,
+    { ...params, dimension, k: minVisitors, limit: limit + 1 },
   );
   const out: BreakdownRow[] = [];
-  let folded = 0;
+  let folded = false;
   let named = 0;
   let other: BreakdownRow | undefined;
   for (const r of rows) {
-    named = Number(r.named);
+    named = Number(r.named_values);
     const row = { value: r.label, visitors: Number(r.visitors), pageviews: Number(r.pageviews), sessions: Number(r.sessions) };
-    if (r.folded === true || r.folded === 1) {
-      folded = Number(r.n_values);
-      other = { ...row, value: OTHER, other: true };
+    if (r.named === false || r.named === 0) {
+      folded = true;
+      if (Number(r.n_values) >= 2 && Number(r.floor) >= minVisitors) other = { ...row, value: OTHER, other: true };
     } else if (out.length < limit) {
       out.push(row);
     }
   }
+  const shown = out.length;
   if (other !== undefined) out.push(other);
-  return { rows: out, folded, more: Math.max(0, named - (out.length - (other === undefined ? 0 : 1))) };
+  return { rows: out, folded, more: Math.max(0, named - shown), range };
 }

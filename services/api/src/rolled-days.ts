@@ -68,13 +68,3 @@ export async function rangeParams(db: StatsDb, site: string, range: TimeRange): 
     live_from: chDateTime(new Date(liveFrom)), live_to: chDateTime(new Date(Math.max(liveFrom, liveTo))),
   };
 }
-
-/**
- * The whole UTC days of the range after its start is rounded down to the hour, as the hourly filter does: the
- * breakdown reads those from the daily state table and only the rest from the hourly one.
- */
-export function wholeDays(range: TimeRange): { whole_from: string; whole_to: string } {
-  const from = Math.ceil(Math.floor(range.from.getTime() / HOUR_MS) * HOUR_MS / DAY_MS) * DAY_MS;
-  const to = Math.floor(range.to.getTime() / DAY_MS) * DAY_MS;
-  return { whole_from: chDateTime(new Date(from)), whole_to: chDateTime(new Date(to)) };
-}

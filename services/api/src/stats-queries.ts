@@ -145,9 +145,21 @@ export class StatsQueries {
     return { from: from.toISOString(), to: now.toISOString(), pageviews: num(row?.pageviews), visitors: num(row?.visitors) };
   }
 
-  /** Sites with any page view in the aggregates' lifetime, for the dashboard's site picker. */
-  async sites(): Promise<string[]> {
-    const rows = await this.rows<{ site: string }>('SELECT DISTINCT site FROM agg_site_hourly ORDER BY site LIMIT 1000', {});
+  /**
+   * The dashboard's site picker. Declared sites (TOKUMEI_SITES) are listed as declared. Otherwise a site is listed
+   * once it had at least k distinct visitors in one salt domain (a UTC day, or an import run's day): a name any
+   * client can send, or a site one person visited on many days, is not shown. The page rows of a domain hold every
+   * page view, so merging their states counts the domain's visitors.
+   */
+  async sites(declared: ReadonlySet<string> | undefined, minVisitors: number): Promise<string[]> {
+    if (declared !== undefined) return [...declared].sort().slice(0, 1000);
+    const rows = await this.rows<{ site: string }>(
+      `SELECT DISTINCT site FROM (
+         SELECT site, uniqMerge(visitors) AS v FROM agg_dimensions_daily WHERE dimension = 'page'
+         GROUP BY site, day, salt_domain HAVING v >= {k:UInt64})
+       ORDER BY site LIMIT 1000`,
+      { k: minVisitors },
+    );
     return rows.map((r) => r.site);
   }
 }

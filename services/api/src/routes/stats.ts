@@ -28,6 +28,8 @@ export interface StatsRouteOptions {
   readonly clock: () => number;
   /** k-anonymity threshold (TOKUMEI_MIN_VISITORS). */
   readonly minVisitors: number;
+  /** TOKUMEI_SITES: the declared sites, listed as they are; undefined lists only sites that reached k. */
+  readonly sites?: ReadonlySet<string> | undefined;
 }
 
 const DEFAULT_LIMIT = 10;
@@ -63,14 +65,15 @@ export const statsRoutes: FastifyPluginAsync<StatsRouteOptions> = (fastify, opti
     const { site, dimension } = request.query;
     const range = parseRange(request.query, options.clock());
     const limit = request.query.limit ?? DEFAULT_LIMIT;
-    const result = await breakdown(db(), site, range, dimension, limit, options.minVisitors);
-    return { ...span(site, range), dimension, limit, minVisitors: options.minVisitors, ...result };
+    // The answer covers whole UTC days (see breakdownRange) and says which.
+    const { range: covered, ...result } = await breakdown(db(), site, range, dimension, limit, options.minVisitors);
+    return { ...span(site, covered), dimension, limit, minVisitors: options.minVisitors, ...result };
   });
 
   app.get('/api/stats/realtime', { schema: { querystring: RealtimeQuery } }, async (request) => {
     return { site: request.query.site, ...await stats().realtime(request.query.site, new Date(options.clock())) };
   });
 
-  app.get('/api/stats/sites', async () => ({ sites: await stats().sites() }));
+  app.get('/api/stats/sites', async () => ({ sites: await stats().sites(options.sites, options.minVisitors) }));
   return Promise.resolve();
 };
