@@ -93,7 +93,11 @@ export function readings(raw: string, plusAsSpace = false): string[] {
     }
     current = next;
   }
-  return [...seen].reverse();
+  const all = [...seen].reverse();
+  // A `%` that is no escape is noise an attacker adds (`198.51%.100.7`): judged with it removed too.
+  const stray = all[0]?.replaceAll('%', '');
+  if (stray !== undefined && stray !== all[0]) all.push(stray);
+  return all;
 }
 
 /**
@@ -114,6 +118,10 @@ export function displayForm(raw: string, plusAsSpace = false): string {
 // Control characters (C0, C1) and format characters (zero-width space and joiners, soft hyphen, bidi controls,
 // BOM): invisible, so an attacker can split `jane@exa\u200Bmple.com` with them; and never part of a page's name.
 const INVISIBLE = /[\p{Cc}\p{Cf}]/gu;
+// For matching only: also every other default-ignorable character (Hangul fillers, variation selectors, the
+// combining grapheme joiner, Khmer inherent vowels) and combining marks (keycaps 0⃣, dots 1̇), which an attacker
+// puts between digits. NFKC has already composed the marks that belong to letters (が, é).
+const IGNORABLE = /[\p{Default_Ignorable_Code_Point}\p{M}]/gu;
 
 export function stripInvisible(text: string): string {
   return text.replace(INVISIBLE, '');
@@ -126,8 +134,10 @@ const SPACES = /[\p{Zs}\t\n\v\f\r\u2028\u2029]/gu;
 const STOPS = /[\u3002\uFF61\uFF0E\u2024\uFE52]/g;
 const KANJI_DIGITS: Readonly<Record<string, string>> = {
   '〇': '0', '零': '0', '一': '1', '二': '2', '三': '3', '四': '4', '五': '5', '六': '6', '七': '7', '八': '8', '九': '9',
+  // Daiji, the numerals of contracts and banknotes.
+  '壱': '1', '弐': '2', '参': '3', '肆': '4', '伍': '5', '陸': '6', '漆': '7', '捌': '8', '玖': '9',
 };
-const KANJI_DIGIT = /[〇零一二三四五六七八九]/g;
+const KANJI_DIGIT = /[〇零一二三四五六七八九壱弐参肆伍陸漆捌玖]/g;
 
 /**
  * Kanji numerals as digits, one character for one, so 〇九〇 is judged as 090 by the number rules (and only there:
@@ -154,7 +164,8 @@ const FOLDED_ASCII = /^[\x21-\x7e ]*$/;
  */
 export function matchForm(text: string): string {
   if (FOLDED_ASCII.test(text)) return text;
-  let out = stripInvisible(text).normalize('NFKC').replace(DASHES, '-').replace(SPACES, ' ').replace(STOPS, '.');
+  let out = stripInvisible(text).normalize('NFKC').replace(IGNORABLE, '').replace(DASHES, '-').replace(SPACES, ' ')
+    .replace(STOPS, '.');
   if (/[^\p{ASCII}]/u.test(out)) out = out.replace(OTHER_DIGIT, asciiDigit);
   return out;
 }

@@ -23,7 +23,7 @@ export interface TablePolicy {
 
 const LC = 'LowCardinality(String)';
 const UTM = (name: string): ColumnPolicy => ({
-  name, type: LC, source: `URL query parameter ${name}`, transform: 'kept only when allow-listed; e-mail-, phone- or token-like values replaced by a placeholder; ≤ 100 chars', purpose: 'campaign statistics',
+  name, type: LC, source: `URL query parameter ${name}`, transform: 'kept only when allow-listed; decoded every way and judged like a path segment (placeholder on a hit); anything but a plain campaign word (letters, digits, space . _ -, ≤ 100 chars) becomes :value', purpose: 'campaign statistics',
 });
 
 // Columns and retention shared by the aggregate tables (filled by materialized views on events).
@@ -42,25 +42,25 @@ export const EVENTS_TABLE: TablePolicy = {
   purpose: 'Pseudonymized page views and custom events, the source of every statistic',
   retention: 'TOKUMEI_EVENTS_TTL_DAYS (default 30 days), ClickHouse TTL',
   columns: [
-    { name: 'site', type: LC, source: 'beacon site / log vhost or --site', transform: 'as sent (validated)', purpose: 'which website' },
+    { name: 'site', type: LC, source: 'beacon site / log vhost or --site', transform: 'a host name (lower case, IDN in ASCII form; no IP, no @, no invisible characters, no label that carries personal data), one of TOKUMEI_SITES when set; else the record is refused', purpose: 'which website' },
     { name: 'ts', type: "DateTime('UTC')", source: 'receipt time (beacon) or line time (log)', transform: 'second precision, or coarsened per TOKUMEI_TIME_PRECISION', purpose: 'time series' },
-    { name: 'event', type: LC, source: 'beacon event', transform: 'name pattern [A-Za-z0-9_.:-], ≤ 64 chars', purpose: 'page views vs custom events' },
-    { name: 'host', type: LC, source: 'page URL', transform: 'host name only, lower-case', purpose: 'sites served on several hosts' },
-    { name: 'path', type: 'String', source: 'page URL', transform: 'percent-decoded; personal-data-like segments replaced by :email/:phone/:ip/:id/:token; fragment and query removed; ≤ 512 chars', purpose: 'page statistics' },
+    { name: 'event', type: LC, source: 'beacon event', transform: 'name pattern [A-Za-z0-9_.:-], ≤ 64 chars; judged like a path segment (placeholder on a hit)', purpose: 'page views vs custom events' },
+    { name: 'host', type: LC, source: 'page URL', transform: 'the site, or a subdomain of it whose labels are all clean; anything else (an IP, another domain, a personal subdomain) is stored as the site', purpose: 'sites served on several hosts' },
+    { name: 'path', type: 'String', source: 'page URL', transform: 'every segment judged in every reading (percent-decoded until stable, Shift_JIS/EUC-JP, NFKC); personal data replaced by :email/:phone/:postal/:card/:ip/:id/:token/:address/:name, numbers spread over segments too, the segment after an identity key by :id; stored decoded (non-UTF-8 bytes stay escaped), control characters removed; fragment and query removed; ≤ 512 chars', purpose: 'page statistics' },
     { name: 'query', type: 'String', source: 'page URL', transform: 'allow-listed parameters only (TOKUMEI_QUERY_ALLOWLIST), values scrubbed', purpose: 'campaign statistics' },
-    { name: 'referrer_host', type: LC, source: 'beacon referrer / log Referer', transform: 'host only, without www.; empty for same-site and non-http referrers', purpose: 'traffic sources' },
+    { name: 'referrer_host', type: LC, source: 'beacon referrer / log Referer', transform: 'host only, without www.; each label judged like a path segment (IP literals and data-carrying labels become placeholders); empty for same-site and non-http referrers', purpose: 'traffic sources' },
     UTM('utm_source'), UTM('utm_medium'), UTM('utm_campaign'), UTM('utm_term'), UTM('utm_content'),
     { name: 'session', type: 'UInt64', source: 'beacon sid', transform: 'HMAC-SHA256(day salt, site, sid) truncated to 64 bits; 0 when absent or consent signal', purpose: 'sessions, bounce rate, duration' },
     { name: 'visitor', type: 'UInt64', source: 'client IP and user agent', transform: 'HMAC-SHA256(day salt, site, IP, user agent) truncated to 64 bits; salt destroyed after the day; 0 on consent signal', purpose: 'unique visitors per day' },
     { name: 'salt_domain', type: LC, source: 'record run (tokumei import)', transform: "the import run's random id, '' for live records: which salt made the hashes (besides the day)", purpose: 'k-anonymity per salt domain' },
     { name: 'browser', type: LC, source: 'User-Agent', transform: 'browser family (ua-parser-js)', purpose: 'technology statistics' },
-    { name: 'browser_version', type: LC, source: 'User-Agent', transform: 'major version only', purpose: 'technology statistics' },
+    { name: 'browser_version', type: LC, source: 'User-Agent', transform: 'leading integer of the version only (≤ 4 digits), else empty', purpose: 'technology statistics' },
     { name: 'os', type: LC, source: 'User-Agent', transform: 'OS family', purpose: 'technology statistics' },
-    { name: 'os_version', type: LC, source: 'User-Agent', transform: 'major version, mobile systems only', purpose: 'technology statistics' },
+    { name: 'os_version', type: LC, source: 'User-Agent', transform: 'leading integer of the version (≤ 4 digits), mobile systems only', purpose: 'technology statistics' },
     { name: 'device', type: LC, source: 'User-Agent', transform: 'desktop / mobile / tablet / other', purpose: 'technology statistics' },
     { name: 'screen', type: LC, source: 'beacon w (viewport width)', transform: 'size class: mobile < 576 ≤ tablet < 992 ≤ laptop < 1440 ≤ desktop', purpose: 'layout statistics' },
-    { name: 'country', type: LC, source: 'client IP', transform: 'ISO country code from a local database; the IP is discarded after the lookup', purpose: 'geography (country only)' },
-    { name: 'lang', type: LC, source: 'beacon lang', transform: 'language tag, lower-case, ≤ 35 chars', purpose: 'language statistics' },
+    { name: 'country', type: LC, source: 'client IP', transform: 'ISO country code from a local database, none for special-purpose addresses (private, documentation, CGNAT …); the IP is discarded after the lookup', purpose: 'geography (country only)' },
+    { name: 'lang', type: LC, source: 'beacon lang', transform: 'a valid BCP 47 tag reduced to a known language and region, lower-case (ja-jp); else empty', purpose: 'language statistics' },
     { name: 'src', type: LC, source: 'record origin', transform: 'beacon or log', purpose: 'separating tracker and log data' },
   ],
 };

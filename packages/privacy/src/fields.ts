@@ -1,4 +1,5 @@
-import { classify } from './pii-patterns.js';
+import { readings } from './canonical.js';
+import { classify, classifyReadings } from './pii-patterns.js';
 
 /**
  * The small fields of a record: each reduced to a closed shape, so that free text has nowhere to go.
@@ -50,7 +51,7 @@ export function productName(name: string | undefined): string {
   return classify(name) === undefined ? name : '';
 }
 
-/** A custom event name is judged like a path segment: a placeholder when it carries personal data. */
+/** A custom event name is judged like a path segment, in every reading: a placeholder when it carries personal data. */
 export function scrubEvent(name: string): string {
-  return classify(name) ?? name;
+  return classifyReadings(readings(name)) ?? name;
 }

@@ -61,6 +61,8 @@ export function scrubHost(hostname: string): string {
 function judgeHost(host: string): string {
   if (isIpLiteral(host)) return ':ip';
   const readable = domainToUnicode(host) || host;
+  // An address spread over labels (`hanako★example.co.jp.example.com`) is judged on the whole name.
+  if (classify(readable) === ':email') return ':email';
   const labels = readable.split('.');
   const judged = judgeLabels(labels);
   const ascii = host.split('.');

@@ -21,8 +21,10 @@ const MAX_SEPARATORS = 3;
 function isSeparator(char: string): boolean {
   const code = char.charCodeAt(0);
   if (code < 128) return !((code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 37);
-  return !/[\p{L}\p{M}\p{N}]/u.test(char);
+  // の and と are how a number is read aloud (090の1234の5678).
+  return SPOKEN_SEPARATORS.has(char) || !/[\p{L}\p{M}\p{N}]/u.test(char);
 }
+const SPOKEN_SEPARATORS = new Set(['の', 'ノ', 'と']);
 
 export interface DigitRun {
   /** Index of the run's first digit, and one past its last, in the text. */

@@ -37,21 +37,35 @@ const TLDS = new Set([
   'mx', 'ch', 'se', 'no', 'dk', 'fi', 'pl', 'be', 'nz', 'example', 'test', 'invalid', 'mail', 'email', 'gmail', 'yahoo',
 ]);
 
-// `(at)`, `[at]`, `<at>`, `アットマーク` and the ★/☆ Japanese sites write for `@` to fool address harvesters;
-// `(dot)` and `[dot]` for dots.
-const AT_FORMS = /\s?[([{<]\s?at\s?[)\]}>]\s?|アットマ[ー-]ク|あっとま[ー-]く|[★☆]/giu;
-const DOT_FORMS = /\s?[([{<]\s?dot\s?[)\]}>]\s?/giu;
-const AT_HINT = /[([{<★☆アあ]/u;
+// `(at)`, `[at]`, `<at>`, `アットマーク`, `&#64;` and the ★ ☆ ◎ ● ▲ ＊ Japanese sites write for `@` to fool address
+// harvesters; `(dot)`, `[dot]`, ` dot `, `-dot-`, `ドット`, `・` for dots.
+const AT_FORMS = /\s?[([{<]\s?at\s?[)\]}>]\s?|アットマ[ー-]ク|あっとま[ー-]く|アット|あっと|&#0*64;|&#x0*40;|&commat;|[★☆◎●▲*#]/giu;
+const DOT_FORMS = /\s?[([{<]\s?dot\s?[)\]}>]\s?|[-_ ]dot[-_ ]|ドット|[・,]/giu;
+const AT_HINT = /[([{<★☆◎●▲*#&アあ]/u;
 const LOCAL_CHAR = /[\p{L}\p{N}._%+-]/u;
 const DOMAIN = /^[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)*\.(\p{L}{2,}|xn--[a-z0-9-]+)/iu;
+const DOMAIN_WORD = /^[\p{L}][\p{L}\p{N}-]+/u;
+/** Punctuation an attacker puts next to the `@` (`jane(@)example.com`, `jane @ example.com`, `jane@.example.com`). */
+const AT_NOISE = /[^\p{L}\p{N}@]/u;
+const RETINA_ASSET = /^[1-4]x\./;
 
 function hasEmail(text: string): boolean {
   let t = text;
-  if (AT_HINT.test(t)) t = t.replace(AT_FORMS, '@').replace(DOT_FORMS, '.');
+  if (AT_HINT.test(t)) t = t.replace(AT_FORMS, '@');
+  if (!t.includes('@')) return spelledEmail(t);
+  t = t.replace(DOT_FORMS, '.');
   for (let at = t.indexOf('@'); at !== -1; at = t.indexOf('@', at + 1)) {
-    if (at > 0 && LOCAL_CHAR.test(t.charAt(at - 1)) && DOMAIN.test(t.slice(at + 1, at + 256))) return true;
+    let before = at - 1;
+    while (before >= 0 && at - before <= 3 && (AT_NOISE.test(t.charAt(before)) || t.charAt(before) === '@')) before--;
+    if (before < 0 || !LOCAL_CHAR.test(t.charAt(before))) continue;
+    let after = at + 1;
+    while (after < t.length && after - at <= 3 && (AT_NOISE.test(t.charAt(after)) || t.charAt(after) === '@')) after++;
+    const domain = t.slice(after, after + 256).replace(/\.{2,}/g, '.');
+    if (RETINA_ASSET.test(domain)) continue;
+    // A domain with a top-level label, or a bare word: `taro@localhost`, `taro.yamada@example` name a mailbox too.
+    if (DOMAIN.test(domain) || (DOMAIN_WORD.test(domain) && at - before <= 1 && after - at <= 1)) return true;
   }
-  return spelledEmail(t);
+  return false;
 }
 
 /** `jane-r04-at-example-com`: the address written out with `at` and the dots as separators. */
@@ -67,14 +81,20 @@ const IPV4 = /(^|[^0-9])([0-9]{1,3})([._-])([0-9]{1,3})\3([0-9]{1,3})\3([0-9]{1,
 const IPV6 = /(^|[^0-9A-Fa-f:])([0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}($|[^0-9A-Fa-f:])/g;
 const UUID = /(^|[^0-9A-Fa-f])[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}($|[^0-9A-Fa-f])/;
 
+const HEX_IPV4 = /(^|[^0-9A-Za-z])0x[0-9A-Fa-f]{8}($|[^0-9A-Za-z])/;
+
 function hasIp(text: string): boolean {
   for (const m of text.matchAll(IPV4)) {
     if ([m[2], m[4], m[5], m[6]].every((octet) => Number(octet) <= 255)) return true;
   }
+  if (text.includes('0x') && HEX_IPV4.test(text)) return true;
   if (!text.includes(':')) return false;
   for (const [match] of text.matchAll(IPV6)) {
     const address = match.replace(/^[^0-9A-Fa-f:]|[^0-9A-Fa-f:]$/g, '');
-    if ((address.includes('::') && /[0-9A-Fa-f]/.test(address)) || address.split(':').length === 8) return true;
+    const groups = address.split(':');
+    // `::`, eight groups, or four and more with digits: an interface id (`1c2d:3e4f:5a6b:7c8d`), a MAC address.
+    if (address.includes('::') && /[0-9A-Fa-f]/.test(address)) return true;
+    if (groups.length === 8 || (groups.length >= 4 && groups.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g)) && groups.filter((g) => /[0-9]/.test(g)).length >= 2)) return true;
   }
   return false;
 }
@@ -88,11 +108,20 @@ function numberIn(text: string): Placeholder | undefined {
 }
 
 const ASCII = /^\p{ASCII}*$/u;
+/** A Japanese number plate (品川300あ1234): its owner is on record. */
+const PLATE = /\p{Script=Han}{1,4} ?[0-9]{2,3} ?\p{Script=Hiragana} ?[0-9]{1,2}-?[0-9]{2}/u;
 
 /** The placeholder for a text that holds personal data, or undefined when it does not look like it holds any. */
 export function classify(input: string): Placeholder | undefined {
   if (input.length > MAX_CLASSIFY_LENGTH) return ':token';
-  const text = matchForm(input);
+  const form = matchForm(input);
+  // Written out one character at a time (`k e n j i @ …`): judged with the spaces taken out as well.
+  return judge(form) ?? (SPACED_OUT.test(form) ? judge(form.replaceAll(' ', '')) : undefined);
+}
+
+const SPACED_OUT = /(\S ){6,}\S/u;
+
+function judge(text: string): Placeholder | undefined {
   if (hasEmail(text)) return ':email';
   if (hasIp(text)) return ':ip';
   if (UUID.test(text)) return ':id';
@@ -102,6 +131,7 @@ export function classify(input: string): Placeholder | undefined {
   const ascii = ASCII.test(text);
   if (hasAddress(text, ascii)) return ':address';
   if (hasName(text, ascii)) return ':name';
+  if (!ascii && PLATE.test(text)) return ':id';
   return undefined;
 }
 

@@ -101,7 +101,9 @@ function tokenRun(run: string, joined: boolean): boolean {
   // a slug with its separators cut out (`how-to-use-api-v2-in-5-minutes`) may well be that long.
   if (!joined && run.length >= 20 && /[0-9]/.test(run) && /[A-Za-z]/.test(run)) return true;
   const pieces = run.match(PIECES) ?? [];
-  return randomPieces(pieces) || unpronounceable(pieces) || digitsInterleaved(run);
+  // Words joined across their separators spell pairs no word has (`privacy-faq` → `yf`, `aq`): a joined run is
+  // judged by its letters' surprise only when it is long.
+  return randomPieces(pieces) || ((!joined || run.length >= 24) && unpronounceable(pieces)) || digitsInterleaved(run);
 }
 
 function isAlnum(code: number): boolean {

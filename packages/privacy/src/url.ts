@@ -2,7 +2,7 @@ import { displayForm, matchForm, readings } from './canonical.js';
 import { pageHost, referrerHostOf } from './hosts.js';
 import { DEFAULT_PATH_ID_KEYS, ROUTE_WORDS, isHandle } from './identity-keys.js';
 import { digitRuns, numberKind } from './numbers.js';
-import { classifyReadings } from './pii-patterns.js';
+import { classify, classifyReadings } from './pii-patterns.js';
 
 export interface UrlOptions {
   /** Query parameters kept (lower-case names); all others are dropped. */
@@ -100,6 +100,18 @@ function keysOf(extra: ReadonlySet<string>): ReadonlySet<string> {
   return keys;
 }
 
+/** An address split over segments (`/jane@/example.co.jp`, `/jane/@/example.com`): the segments around an `@`. */
+function joinEmails(judged: Judged[]): Judged[] {
+  if (!judged.some((j) => j.hit !== true && j.form.includes('@'))) return judged;
+  const out = [...judged];
+  judged.forEach((j, i) => {
+    if (j.hit === true || !j.form.includes('@')) return;
+    const around = [i - 1, i, i + 1].filter((k) => k >= 0 && k < judged.length && judged[k]?.hit !== true);
+    if (classify(around.map((k) => judged[k]?.form ?? '').join('')) === ':email') for (const k of around) out[k] = hit(':email');
+  });
+  return out;
+}
+
 function scrubPath(pathname: string, extraKeys: ReadonlySet<string>): string {
   const idKeys = keysOf(extraKeys);
   const judged: Judged[] = [];
@@ -117,7 +129,7 @@ function scrubPath(pathname: string, extraKeys: ReadonlySet<string>): string {
     else judged.push(isHandle(segment.form) ? hit(':id') : segment);
     idNext = isKey;
   }
-  const path = `/${joinNumbers(judged).map((j) => j.out).join('/')}`;
+  const path = `/${joinNumbers(joinEmails(judged)).map((j) => j.out).join('/')}`;
   return path.length > MAX_PATH ? `${sliceChars(path, MAX_PATH - 1)}…` : path;
 }
 
@@ -137,6 +149,9 @@ function judgeValue(raw: string): string {
   return remember(cleanValues, raw, value);
 }
 
+/** What can be split over values and read back together: numbers and addresses (a token split is no longer one). */
+const REASSEMBLED: ReadonlySet<string> = new Set([':phone', ':postal', ':card', ':id', ':email', ':ip']);
+
 function allowListed(search: string, allow: ReadonlySet<string>): Map<string, string> {
   const params = new Map<string, string>();
   if (search.length <= 1) return params;
@@ -145,6 +160,15 @@ function allowListed(search: string, allow: ReadonlySet<string>): Map<string, st
     const name = matchForm(displayForm(eq === -1 ? pair : pair.slice(0, eq), true)).toLowerCase();
     if (!allow.has(name) || params.has(name)) continue;
     params.set(name, judgeValue(eq === -1 ? '' : pair.slice(eq + 1)));
+  }
+  // Split over several values (`utm_source=090&utm_medium=1234&utm_campaign=5678`), the data is whole again when
+  // they are read together: judged together too, and all of them replaced on a hit.
+  const values = [...params.values()].filter((v) => v !== '' && !v.startsWith(':'));
+  if (values.length > 1) {
+    const together = classify(values.join(' '));
+    if (together !== undefined && REASSEMBLED.has(together)) {
+      for (const [key, value] of params) if (value !== '' && !value.startsWith(':')) params.set(key, together);
+    }
   }
   return params;
 }

@@ -94,12 +94,13 @@ describe('e-mail addresses', () => {
   it.each([
     'jane@example.com', 'jane＠example.com', 'jane﹫example.com', 'jane@example．com', 'jane@example。com', 'jane(at)example.com',
     'jane [at] example [dot] com', 'jane★example.co.jp', 'janeアットマークexample.com', 'jane@例え.テスト', 'ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ',
-    'jane-r04-at-example-com', 'JANE@EXAMPLE.CO.JP',
+    'jane-r04-at-example-com', 'JANE@EXAMPLE.CO.JP', 'jane@localhost', 'taro.yamada@example', 'jane(@)example.com', 'jane @ example.com',
+    'jane@example-dot-co-dot-jp', 'jane＠example・co・jp', 'jane&#64;example.com', 'jane◎example.co.jp',
   ])('finds %s', (text) => {
     expect(classify(text)).toBe(':email');
   });
 
-  it.each(['@jane', 'look-at-this', 'at-home', 'example.com', 'jane@localhost'])('leaves %s alone', (text) => {
+  it.each(['@jane', 'look-at-this', 'at-home', 'example.com', 'logo@2x.png'])('leaves %s alone', (text) => {
     expect(classify(text)).toBeUndefined();
   });
 });
@@ -160,3 +161,68 @@ describe('allow-listed query values', () => {
     expect(params('source=%8ER%93c%81%97example.com')).toEqual({ source: ':email' });
   });
 });
+
+// What an adversary who had not seen the engine got past it (helper red team, 2026-12-01): each class, not each example.
+describe('red-team regressions', () => {
+  it.each([
+    ['digits with combining keycaps', '0⃣9⃣0⃣-1⃣2⃣3⃣4⃣-5⃣6⃣7⃣8⃣'],
+    ['digits with combining dots', '1̇2̇3̇4̇-5̇6̇7̇8̇-9̇0̇1̇8̇'],
+    ['Hangul fillers between digits', '090\u31641234\u31645678'],
+    ['grapheme joiners between digits', '4\u034f1\u034f1\u034f1\u034f1\u034f1\u034f1\u034f1\u034f1\u034f1\u034f1\u034f1\u034f1\u034f1\u034f1\u034f1'],
+    ['の as a separator', '090の1234の5678'],
+    ['daiji numerals', '零九零-壱弐参四-五六七八'],
+    ['a stray % inside', '０９０－１２%３４－５６７８'],
+    ['a stray % inside a postal code', '〒100%-0001'],
+  ])('finds a number written with %s', (_what, text) => {
+    expect(classifyAll(text)).toBeDefined();
+  });
+
+  it.each(['kenji.sato85@example-dot-co-dot-jp', 'kenji.sato85@gmail dot com', 'kenji.sato85＠example・co・jp', 'kenji.sato85(@)example.co.jp',
+    'kenji.sato85@.example.co.jp', 'kenji.sato85#@example.co.jp', 'taro.yamada@@example.jp', 'taro.yamada @ example.jp', 'kenji.sato85アットexample.co.jp',
+    'k\u00a0e\u00a0n\u00a0j\u00a0i\u00a0@\u00a0e\u00a0x\u00a0a\u00a0m\u00a0p\u00a0l\u00a0e\u00a0.\u00a0j\u00a0p', 'kenji.sato85@%example.co.jp'])('finds the e-mail address %j', (text) => {
+    expect(classifyAll(text)).toBeDefined();
+  });
+
+  it.each(['山田太郎様へ', '鈴木様専用', 'ヤマダ　タロウ　様', '山田先生', 'お名前山田太郎', 'sei=山田'])('finds the name in %j', (text) => {
+    expect(classify(text)).toBe(':name');
+  });
+
+  it.each(['丸の内1-2-3', '東京都丸の内1-2-3', '千代田区丸の内一丁目二番三号', '丸の内1ー2ー3', '千代田区丸の内1の2の3', '渋谷区神南1+2+3+パークハイツ202', '1+2+3+Marunouchi,+Chiyoda+ku,+Tokyo'])('finds the address %j', (text) => {
+    expect(classify(text)).toBe(':address');
+  });
+
+  it.each(['1c2d:3e4f:5a6b:7c8d', '00:1A:2B:3C:4D:5E', '0xcb00712d'])('finds the address or device id %s', (text) => {
+    expect(classify(text)).toBe(':ip');
+  });
+
+  it('finds a number plate', () => {
+    expect(classify('品川300あ1234')).toBe(':id');
+  });
+
+  it('judges custom event names in every reading', async () => {
+    const { scrubEvent } = await import('@tokumei/privacy');
+    expect(scrubEvent('signup_kenji.sato85%40example.co.jp')).toBe(':email');
+    expect(scrubEvent('tel_090%2D1234%2D5678')).toBe(':phone');
+    expect(scrubEvent('tel_090%81%5B1234%81%5B5678')).toBe(':phone');
+    expect(scrubEvent('signup')).toBe('signup');
+  });
+
+  it('judges allow-listed values together, and path segments around an @', () => {
+    expect(Object.fromEntries(cleanUrl('https://example.com/?utm_source=090&utm_medium=1234&utm_campaign=5678', options)?.params ?? []))
+      .toEqual({ utm_source: ':phone', utm_medium: ':phone', utm_campaign: ':phone' });
+    expect(path('https://example.com/kenji.sato85@/example.co.jp')).toBe('/:email/:email');
+    expect(cleanUrl('https://example.com/?utm_source=google&utm_medium=cpc&utm_campaign=spring', options)?.query).toBe('utm_campaign=spring&utm_medium=cpc&utm_source=google');
+  });
+
+  it.each([
+    ['/users/sign_in', '/users/sign_in'], ['/contact/tel', '/contact/tel'], ['/customer/support', '/customer/support'],
+    ['/マイページ/注文履歴', '/マイページ/注文履歴'], ['/会員/パスワード再設定', '/会員/パスワード再設定'], ['/images/logo@2x.png', '/images/logo@2x.png'],
+    ['/access/東京都千代田区', '/access/東京都千代田区'], ['/blog/privacy-faq-99', '/blog/privacy-faq-99'],
+  ])('keeps the ordinary page %s', (url, expected) => {
+    expect(path(`https://example.com${url}`)).toBe(expected);
+  });
+});
+
+function classifyAll(text: string): string | undefined {
+  return readings(text).map((r) => classify(r)).find((c) => c !== undefined);
+}

@@ -101,7 +101,7 @@ describe('privacy properties (fast-check)', () => {
         expect(result.row.session).toMatch(/^\d{1,20}$/);
         expect(result.row.visitor).toMatch(/^\d{1,20}$/);
       }), { numRuns: 2_000 });
-    });
+    }, 60_000);
   }
 
   it('gives the same visitor two different hashes on two different days, and equal hashes within a day', async () => {
@@ -117,5 +117,5 @@ describe('privacy properties (fast-check)', () => {
       expect(c.row.visitor).not.toBe(a.row.visitor);
       expect(c.row.session).not.toBe(a.row.session);
     }), { numRuns: 500 });
-  });
+  }, 60_000);
 });
