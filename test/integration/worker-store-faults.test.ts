@@ -92,4 +92,32 @@ describe('worker while ClickHouse fails its writes', () => {
       await tokumei.stop();
     }
   }, 180_000);
+
+  // Embedded mode: the records a worker could not store when it was stopped wait in the journal for the next start.
+  it('stops promptly while ClickHouse is down and stores the waiting records at the next start', async () => {
+    const config = testConfig({ TOKUMEI_GEO: 'off' });
+    const site = 'stop-during-fault.example.com';
+    let fault: ReturnType<typeof faulty> | undefined;
+    const first = await startTokumei(config, logger, { workerClient: (client) => (fault = faulty(client)).wrapped });
+    let stopped = false;
+    try {
+      if (fault === undefined) throw new Error('the worker did not use the wrapped client');
+      fault.state.down = true;
+      for (let i = 0; i < 20; i += 1) expect(await postBeacon(first.urls.ingest ?? '', { site, url: `https://${site}/p/${i}` })).toBe(202);
+      await waitUntil(() => Promise.resolve(fault?.state.refused ?? 0), (n) => n > 0, 10_000);
+      const stopAt = Date.now();
+      await first.stop();
+      stopped = true;
+      expect(Date.now() - stopAt).toBeLessThan(10_000);
+    } finally {
+      if (!stopped) await first.stop();
+    }
+    const second = await startTokumei(config, logger);
+    try {
+      const stored = await waitUntil(() => summary(second.urls.api ?? '', site), (s) => s.pageviews >= 20, 30_000);
+      expect(stored.pageviews).toBe(20);
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
 });
