@@ -100,7 +100,7 @@ function showTable(dimension, title, column, result) {
     const tr = document.createElement('tr');
     if (row.other) {
       tr.className = 'other';
-      tr.title = `${result.folded} values with fewer than ${result.minVisitors} visitors each`;
+      tr.title = `values seen by fewer than ${result.minVisitors} visitors on a day`;
     }
     for (const [text, value] of [[row.value === '' ? '(none)' : row.value, row.value], [int.format(row.visitors), row.visitors], [int.format(row.pageviews), row.pageviews]]) {
       const td = document.createElement('td');

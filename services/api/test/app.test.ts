@@ -226,21 +226,42 @@ describe('health', () => {
 });
 
 describe('breakdown, comparison, realtime', () => {
-  it('returns the named rows, then one (other) row, and says how many values were folded', async () => {
+  it('returns the named rows, then one (other) row, and says only that values were withheld', async () => {
     const rows = [
-      { folded: 1, label: '', visitors: '7', pageviews: '9', sessions: '7', n_values: '4', named: '2' },
-      { folded: 0, label: '/pricing', visitors: '30', pageviews: '41', sessions: '33', n_values: '1', named: '2' },
-      { folded: 0, label: '/', visitors: '12', pageviews: '20', sessions: '12', n_values: '1', named: '2' },
+      { named: 0, label: '', visitors: '7', pageviews: '9', sessions: '7', n_values: '4', floor: '5', named_values: '2' },
+      { named: 1, label: '/pricing', visitors: '30', pageviews: '41', sessions: '33', n_values: '1', floor: '0', named_values: '2' },
+      { named: 1, label: '/', visitors: '12', pageviews: '20', sessions: '12', n_values: '1', floor: '0', named_values: '2' },
     ];
     const { app, calls } = await setup({ rows });
     const response = await get(app, '/api/stats/breakdown?site=a&dimension=page&limit=1&from=2026-03-01&to=2026-03-02');
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({
-      dimension: 'page', limit: 1, minVisitors: 5, folded: 4, more: 1,
+      dimension: 'page', limit: 1, minVisitors: 5, folded: true, more: 1,
       rows: [{ value: '/pricing', visitors: 30, pageviews: 41, sessions: 33 }, { value: '(other)', other: true, visitors: 7, pageviews: 9, sessions: 7 }],
     });
     expect(calls[0]?.query_params).toMatchObject({ site: 'a', dimension: 'page', k: 5, limit: 2 });
     expect(calls[0]?.query).not.toMatch(/\bevents\b/);
+  });
+
+  it.each([
+    ['folds a single value (it would be that value\'s numbers)', '1', '5'],
+    ['holds fewer than k visitors counted per salt domain', '3', '4'],
+  ])('omits the (other) row when it %s', async (_name, values, floor) => {
+    const rows = [
+      { named: 0, label: '', visitors: '9', pageviews: '9', sessions: '9', n_values: values, floor, named_values: '1' },
+      { named: 1, label: '/', visitors: '12', pageviews: '20', sessions: '12', n_values: '1', floor: '0', named_values: '1' },
+    ];
+    const { app } = await setup({ rows });
+    const body = (await get(app, '/api/stats/breakdown?site=a&dimension=page')).json<{ rows: unknown[]; folded: unknown }>();
+    expect(body).toMatchObject({ folded: true, rows: [{ value: '/', visitors: 12 }] });
+    expect(body.rows).toHaveLength(1);
+  });
+
+  it('answers whole UTC days for a range of datetimes', async () => {
+    const { app, calls } = await setup();
+    const body = (await get(app, '/api/stats/breakdown?site=a&dimension=page&from=2026-03-01T10:00:00Z&to=2026-03-01T11:00:00Z')).json();
+    expect(body).toMatchObject({ from: '2026-03-01T00:00:00.000Z', to: '2026-03-02T00:00:00.000Z', folded: false, rows: [] });
+    expect(calls.at(-1)?.query_params).toMatchObject({ from: '2026-03-01 00:00:00', to: '2026-03-02 00:00:00' });
   });
 
   it('reads entry pages from the per-session table', async () => {
