@@ -259,7 +259,7 @@ describe('breakdown, comparison, realtime', () => {
 
   it('answers whole UTC days for a range of datetimes', async () => {
     const { app, calls } = await setup();
-    const body = (await get(app, '/api/stats/breakdown?site=a&dimension=page&from=2026-03-01T10:00:00Z&to=2026-03-01T11:00:00Z')).json();
+    const body = (await get(app, '/api/stats/breakdown?site=a&dimension=page&from=2026-03-01T10:00:00Z&to=2026-03-01T11:00:00Z')).json<Record<string, unknown>>();
     expect(body).toMatchObject({ from: '2026-03-01T00:00:00.000Z', to: '2026-03-02T00:00:00.000Z', folded: false, rows: [] });
     expect(calls.at(-1)?.query_params).toMatchObject({ from: '2026-03-01 00:00:00', to: '2026-03-02 00:00:00' });
   });
