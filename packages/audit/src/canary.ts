@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { KafkaInspector } from '@tokumei/bus';
-import { CANARY_PATH_PREFIX, CANARY_SITES, canaryBeacons, canaryLogLine, needles, newCanaryValues, type CanaryValues } from './canary-values.js';
+import { CANARY_PATH_PREFIX, CANARY_SHAPES, CANARY_SITES, canaryBeacons, canaryLogLine, needles, newCanaryValues, type CanaryValues } from './canary-values.js';
 import { PROMISES, check, type CheckResult, type Finding } from './report.js';
 import { holdsData, ident, liveColumns, liveTables, textExpression } from './schema.js';
 
@@ -169,7 +169,7 @@ export async function canaryCheck(inputs: CanaryInputs, values: CanaryValues = n
     title: 'Identifiers sent through the pipeline are stored nowhere',
     promise: PROMISES.noIdentifyingCollection,
     scope: 'every table, the service log, every Kafka topic except the raw topic',
-    method: `Unique random values (${list.map((n) => n.label).join(', ')}) were sent as a visitor's beacons (and as an access-log line through the importer, when reachable); after the worker counted them, each value was searched for as plain text.`,
+    method: `Unique values were sent as a visitor's beacons (and as an access-log line through the importer, when reachable): the IP address, user agent and sid, which are never stored, and in the page URL, its query and an allow-listed campaign value only shapes the privacy engine is specified to replace (${CANARY_SHAPES.map((s) => `${s.label}: ${s.rule} → ${s.placeholder}`).join('; ')}), so a hit is always a real leak. After the worker counted them, each value was searched for as plain text.`,
     evidence,
     findings,
   });

@@ -1,25 +1,43 @@
-import type { AuditReport, CheckResult, CnilStatus } from './report.js';
-
-const STATUS: Record<CheckResult['status'], string> = { pass: '✅ pass', fail: '❌ FAIL', skipped: '⏭ not run' };
-const CNIL: Record<CnilStatus, string> = { met: '✅ met', 'not met': '❌ not met', operator: '👤 operator' };
+import { APPI_CATEGORY_JA, APPI_REQUIREMENTS, rulesOf } from './appi.js';
+import { CHECK_JA, EN, JA, PROMISE_JA, type Lang, type ReportText } from './markdown-text.js';
+import { PROMISES, type AuditReport, type CheckResult } from './report.js';
 
 /** Table cells: a pipe or a line break would end the cell. */
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-function checkSection(c: CheckResult, n: number): string[] {
+function percent(share: number): string {
+  return `${(Math.round(share * 1000) / 10).toFixed(1)} %`;
+}
+
+interface View {
+  readonly t: ReportText;
+  readonly lang: Lang;
+}
+
+function title(v: View, c: CheckResult): string {
+  return v.lang === 'ja' ? CHECK_JA[c.id].title : c.title;
+}
+
+function promise(v: View, text: string): string {
+  return v.lang === 'ja' ? `${PROMISE_JA[text] ?? ''}（原文：${text}）` : text;
+}
+
+function checkSection(v: View, c: CheckResult, n: number): string[] {
+  const { t } = v;
   const out = [
-    `### ${n}. ${c.title} — ${STATUS[c.status]}`, '',
-    `> ${c.promise}`, '',
-    `**What was examined:** ${c.scope}.`, '',
-    `**How:** ${c.method}`, '',
+    `### ${n}. ${title(v, c)} — ${t.status[c.status]}`, '',
+    `> ${promise(v, c.promise)}`, '',
+    `APPI: ${rulesOf(c.id).join('; ') || '—'}`, '',
+    `${t.examined} ${c.scope}.`, '',
+    `${t.how} ${v.lang === 'ja' ? CHECK_JA[c.id].method : c.method}`, '',
   ];
-  if (c.evidence.length > 0) out.push('**Evidence:**', '', ...c.evidence.map((e) => `- ${e}`), '');
+  if (c.evidence.length > 0) out.push(t.evidence, '', ...c.evidence.map((e) => `- ${e}`), '');
   if (c.findings.length === 0) {
-    out.push(c.status === 'skipped' ? '_This check was not run._' : '**Findings:** none.', '');
+    out.push(c.status === 'skipped' ? t.notRun : t.none, '');
   } else {
-    out.push('**Findings:**', '', '| where | pattern | count | masked sample | finding |', '| --- | --- | --- | --- | --- |');
+    out.push(t.findings, '', t.findingsHeader);
     for (const f of c.findings) {
       const where = f.table !== undefined ? `${f.table}${f.column !== undefined ? `.${f.column}` : ''}` : (f.location ?? '');
       out.push(`| ${cell(where)} | ${f.pattern ?? ''} | ${f.count ?? ''} | ${f.sample === undefined ? '' : `\`${f.sample}\``} | ${cell(f.message)} |`);
@@ -29,45 +47,77 @@ function checkSection(c: CheckResult, n: number): string[] {
   return out;
 }
 
-/** The report for people: what was promised, what was checked, how, and what was found, in that order. */
-export function renderMarkdown(report: AuditReport): string {
+function header(v: View, report: AuditReport): string[] {
+  const { t, lang } = v;
   const d = report.deployment;
   const failed = report.checks.filter((c) => c.status === 'fail');
-  const out: string[] = [
-    '# Tokumei privacy audit', '',
-    `Generated ${report.generatedAt} · report schema ${report.kind} v${report.schemaVersion}`, '',
-    `**Result: ${report.passed ? '✅ every check passed' : `❌ ${failed.length} check(s) failed: ${failed.map((c) => c.title.toLowerCase()).join('; ')}`}.**`, '',
-    `Deployment: ClickHouse ${d.store === 'embedded' ? 'embedded (chDB)' : 'server'}, ${d.bus === 'kafka' ? 'Kafka' : 'in-process'} message bus. ` +
-      `The audit ran ${d.ranIn === 'running-instance' ? 'inside the running Tokumei instance' : 'in the `tokumei audit` command'}` +
-      `${d.canary ? ', with canary values sent through the pipeline' : ', without canary values (run with `--canary` to include them)'}.`, '',
-    'This report checks the data Tokumei actually holds against the promises a privacy policy makes about website ',
-    'statistics. Every check says what it examined, how, and the evidence, so it can be repeated independently. ',
-    'Values found are never shown: at most a masked sample in which every letter and digit is replaced by `•`.', '',
-    '## Summary', '',
-    '| check | result | promise it supports |', '| --- | --- | --- |',
-    ...report.checks.map((c) => `| ${cell(c.title)} | ${STATUS[c.status]} | ${cell(c.promise)} |`), '',
-    '## Checks', '',
-    ...report.checks.flatMap((c, i) => checkSection(c, i + 1)),
-    '## Salt lifecycle', '',
-    'Visitor and session identifiers are keyed hashes under a random salt per day. The salt itself is never stored; ',
-    'each one is known here by its commitment (SHA-256), with when it was created and destroyed.', '',
+  const ja = lang === 'ja';
+  const store = d.store === 'embedded' ? (ja ? '組み込み（chDB）' : 'embedded (chDB)') : (ja ? 'サーバー' : 'server');
+  const bus = d.bus === 'kafka' ? 'Kafka' : (ja ? 'プロセス内' : 'in-process');
+  const where = d.ranIn === 'running-instance' ? (ja ? '稼働中の Tokumei インスタンス内' : 'inside the running Tokumei instance') : (ja ? '`tokumei audit` コマンド内' : 'in the `tokumei audit` command');
+  const canary = d.canary ? (ja ? '（カナリア値をパイプラインに送信）' : ', with canary values sent through the pipeline') : (ja ? '（カナリア値なし：`--canary` で含める）' : ', without canary values (run with `--canary` to include them)');
+  return [
+    t.title, '',
+    `${t.generated} ${report.generatedAt} · report schema ${report.kind} v${report.schemaVersion}`, '',
+    `**${ja ? '結果' : 'Result'}: ${report.passed ? t.allPassed : t.failed(failed.length, failed.map((c) => title(v, c)).join('; '))}.**`, '',
+    t.deployment(store, bus, where, canary), '',
+    ...t.intro, '',
+    t.promisesHeading, '', t.promisesIntro, '',
+    ...[PROMISES.noIdentification, PROMISES.statisticsOnly, PROMISES.noIdentifyingCollection, PROMISES.deletion, PROMISES.leakage, PROMISES.thirdParty].map((p) => `- ${promise(v, p)}`), '',
   ];
-  if (report.saltLifecycle.length === 0) out.push('_No salts recorded in the period._', '');
+}
+
+function appiSections(v: View, report: AuditReport): string[] {
+  const { t, lang } = v;
+  if (report.appi === undefined) return [];
+  const out = [t.appiHeading, '', t.appiIntro, '', t.appiHeader];
+  for (const r of report.appi.requirements) {
+    const text = lang === 'ja' ? (APPI_REQUIREMENTS.find((a) => a.rule === r.rule)?.ja ?? r.requirement) : r.requirement;
+    out.push(`| ${cell(r.rule)} | ${cell(text)} | ${t.cnil[r.status]} | ${r.checks.join(', ')} |`);
+  }
+  out.push('', t.storesHeading, '', t.storesHeader);
+  for (const s of report.appi.stores) out.push(`| ${cell(s.store)} | ${lang === 'ja' ? APPI_CATEGORY_JA[s.category] : s.category} | ${cell(s.why)} |`);
+  out.push('');
+  return out;
+}
+
+function uniquenessSection(v: View, report: AuditReport): string[] {
+  const m = report.uniqueness;
+  if (m === undefined) return [];
+  const out = [v.t.uniquenessHeading, '', `(${m.quasiIdentifiers.join(', ')}) · ${m.rows} rows · ${m.days} d`, '', v.t.uniquenessHeader];
+  for (const p of m.precisions) out.push(`| ${p.precision}${p.precision === m.storedPrecision ? ' (stored)' : ''} | ${p.uniqueRows} | ${percent(p.share)} | ${p.linkableRows} |`);
+  out.push('');
+  return out;
+}
+
+/** The report for people: what was promised, what was checked, how, and what was found, in that order. */
+export function renderMarkdown(report: AuditReport, options: { lang?: Lang } = {}): string {
+  const lang = options.lang ?? 'en';
+  const v: View = { t: lang === 'ja' ? JA : EN, lang };
+  const { t } = v;
+  const out: string[] = [
+    ...header(v, report),
+    t.summary, '', t.summaryHeader,
+    ...report.checks.map((c) => `| ${cell(title(v, c))} | ${t.status[c.status]} | ${cell(rulesOf(c.id).join('; '))} | ${cell(promise(v, c.promise))} |`), '',
+    ...appiSections(v, report),
+    t.checksHeading, '',
+    ...(t.generatedNote === '' ? [] : [t.generatedNote, '']),
+    ...report.checks.flatMap((c, i) => checkSection(v, c, i + 1)),
+    ...uniquenessSection(v, report),
+    t.saltsHeading, '', t.saltsIntro, '',
+  ];
+  if (report.saltLifecycle.length === 0) out.push(t.noSalts, '');
   else {
-    out.push('| day | commitment (SHA-256) | created (UTC) | destroyed (UTC) |', '| --- | --- | --- | --- |');
-    for (const s of report.saltLifecycle) out.push(`| ${s.day} | \`${s.commitment.slice(0, 16)}…\` | ${s.created} | ${s.destroyed ?? 'still in use'} |`);
+    out.push(t.saltsHeader);
+    for (const s of report.saltLifecycle) out.push(`| ${s.day} | \`${s.commitment.slice(0, 16)}…\` | ${s.created} | ${s.destroyed ?? t.stillInUse} |`);
     out.push('');
   }
   out.push(
-    '## Data inventory', '',
-    'Everything Tokumei may store, field by field, as declared in its field policy (the inventory check above ',
-    'confirms the database holds nothing else).', '',
-    '| field | purpose (and how it was made harmless) | retention |', '| --- | --- | --- |',
+    t.inventoryHeading, '', t.inventoryIntro, '', t.inventoryHeader,
     ...report.inventory.map((r) => `| \`${r.field}\` | ${cell(r.purpose)} | ${cell(r.retention)} |`), '',
-    '## Self-assessment: CNIL criteria for consent-exempt audience measurement', '',
-    '| criterion | status | evidence |', '| --- | --- | --- |',
-    ...report.cnil.map((c) => `| ${cell(c.criterion)} | ${CNIL[c.status]} | ${cell(c.evidence)} |`), '',
-    '"operator" marks what only the site operator can assure; this self-assessment is not legal advice.', '',
+    t.cnilHeading, '', t.cnilHeader,
+    ...report.cnil.map((c) => `| ${cell(c.criterion)} | ${t.cnil[c.status]} | ${cell(c.evidence)} |`), '',
+    t.cnilNote, '',
   );
   return out.join('\n');
 }

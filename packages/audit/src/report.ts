@@ -5,7 +5,7 @@
 export const SCHEMA_VERSION = 1;
 export const REPORT_KIND = 'tokumei.audit-report';
 
-export type CheckId = 'inventory' | 'content-scan' | 'canary' | 'retention' | 'salt-lifecycle' | 'journal';
+export type CheckId = 'inventory' | 'content-scan' | 'independent-scan' | 'uniqueness' | 'canary' | 'retention' | 'salt-lifecycle' | 'salt-exposure' | 'journal';
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
 
 /** Something the audit found wrong. Never carries a stored value: at most a masked sample. */
@@ -52,6 +52,36 @@ export interface InventoryRow {
 
 export type CnilStatus = 'met' | 'not met' | 'operator';
 
+/** Share of events rows unique on the quasi-identifiers, per time precision. */
+export interface UniquenessMeasure {
+  readonly rows: number;
+  readonly days: number;
+  readonly storedPrecision: 'second' | 'minute' | 'hour';
+  readonly quasiIdentifiers: readonly string[];
+  readonly precisions: readonly {
+    readonly precision: 'second' | 'minute' | 'hour';
+    readonly uniqueRows: number;
+    readonly share: number;
+    /** Unique rows that carry a visitor hash: one known page view leads to the visitor's whole day. */
+    readonly linkableRows: number;
+  }[];
+}
+
+/** What the Act on the Protection of Personal Information (APPI) asks, and which checks give evidence for it. */
+export interface AppiRequirement {
+  readonly rule: string;
+  readonly requirement: string;
+  readonly checks: readonly CheckId[];
+  readonly status: CnilStatus;
+}
+
+/** Each store with its category under the APPI. */
+export interface AppiStore {
+  readonly store: string;
+  readonly category: 'personal information' | 'pseudonymously processed information' | 'statistical information' | 'deleted descriptions etc.' | 'operational';
+  readonly why: string;
+}
+
 export interface CnilCriterion {
   readonly criterion: string;
   readonly status: CnilStatus;
@@ -74,15 +104,20 @@ export interface AuditReport {
   readonly saltLifecycle: readonly SaltLifecycleRow[];
   readonly inventory: readonly InventoryRow[];
   readonly cnil: readonly CnilCriterion[];
+  /** Absent in reports made before these fields were added. */
+  readonly uniqueness?: UniquenessMeasure;
+  readonly appi?: { readonly requirements: readonly AppiRequirement[]; readonly stores: readonly AppiStore[] };
 }
 
 /** The promises, in the words of a typical privacy policy, that the checks give evidence for. */
 export const PROMISES = {
-  noIdentification: 'Access logs do not include information which leads to personal identification of the customer.',
-  statisticsOnly: 'The access log data will be used solely for statistical analysis of customer usage.',
+  // The seed company's policy, word for word ("Access logs").
+  noIdentification: 'Access logs do not include information which lead to personal identification of the customer.',
+  statisticsOnly: 'The access log data will be used solely for statistical analysis of customer usage to improve the services of the Company\u2019s website.',
   noIdentifyingCollection: 'We will not collect any information that identifies individual customers.',
-  deletion: 'Personal information is deleted when its use is no longer necessary.',
-  leakage: 'Necessary and appropriate measures are taken to prevent leakage of personal information.',
+  deletion: 'The Company will endeavor … to delete said personal information when its use is no longer necessary.',
+  leakage: 'The Company will take necessary and appropriate measures for the safe management of customers\u2019 personal information including the prevention of leakage, loss, or damage of such information.',
+  thirdParty: 'The Company will not disclose customers\u2019 personal information to a third party … unless the customer has given their prior consent or such disclosure is permitted by laws and regulations.',
 } as const;
 
 export function check(base: Omit<CheckResult, 'status'>, skipped = false): CheckResult {

@@ -101,7 +101,7 @@ describe('audit building blocks', () => {
       cnil: [{ criterion: 'Data kept no longer than 25 months', status: 'met', evidence: 'ttl' }],
     };
     const md = renderMarkdown(report);
-    for (const heading of ['# Tokumei privacy audit', '## Summary', '## Salt lifecycle', '## Data inventory', '## Self-assessment: CNIL']) expect(md).toContain(heading);
+    for (const heading of ['# Tokumei privacy audit', '## Summary', '## Salt lifecycle', '## Data inventory', '## Second reference: CNIL', '## The promises checked']) expect(md).toContain(heading);
     expect(md).toContain('| events.path | ipv4 | 1 | `•••.•.•••.•` |');
     expect(md).not.toContain('203.0.113.9');
   });

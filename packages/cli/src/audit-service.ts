@@ -77,7 +77,7 @@ export interface AuditParts {
 /** The audit over a process's parts: runs it, keeps the report in ClickHouse for `GET /api/audit`, returns it. */
 /** An AuditRunner (what the API calls) that gives back the full report. */
 export interface ReportingAuditRunner extends AuditRunner {
-  run(options: Parameters<AuditRunner['run']>[0]): Promise<AuditReport>;
+  run(options: Parameters<AuditRunner['run']>[0] & { readonly canarySeed?: string; readonly maxUniqueShare?: number }): Promise<AuditReport>;
 }
 
 export function createAuditRunner(parts: AuditParts): ReportingAuditRunner {
@@ -91,8 +91,9 @@ export function createAuditRunner(parts: AuditParts): ReportingAuditRunner {
       const env: AuditEnvironment = {
         config: parts.config, clickhouse: parts.store.client, storeKind: parts.store.kind, ranIn: parts.ranIn,
         kafka: inspector, salts, canarySender, logFile: parts.config.logFile, flushLogs: () => parts.logger.flush(),
+        registerFile: parts.bus instanceof KafkaBus ? undefined : path.join(parts.config.dataDir, 'salts.json'),
       };
-      const report = await runAudit(env, { canary: options.canary, days: options.days });
+      const report = await runAudit(env, { canary: options.canary, days: options.days, canarySeed: options.canarySeed, maxUniqueShare: options.maxUniqueShare });
       const saved = await saveReport(parts.store.client, report);
       parts.logger.info({ passed: report.passed, failed: report.checks.filter((c) => c.status === 'fail').map((c) => c.id), saved }, 'privacy audit finished');
       return report;
