@@ -8,7 +8,7 @@ import { FIELD_POLICY } from '@tokumei/privacy';
 import { createStoreClient, migrate, type StoreClient } from '@tokumei/store';
 import { ClickHouseSink } from '@tokumei/worker';
 import { tempDir } from '../helpers/pipeline.js';
-import { generateTraffic } from '../helpers/traffic.js';
+import { generateTraffic, truthBreakdown } from '../helpers/traffic.js';
 
 // Grafana cannot run here. Instead: take every SQL query out of the shipped dashboard, expand the ClickHouse plugin's
 // macros and Grafana's template variables exactly as they would be expanded (grafana-clickhouse-datasource v4,
@@ -48,6 +48,12 @@ const logger = createLogger({ level: 'warn' });
 const NOW = Math.floor(Date.now() / 1000);
 const START = Math.floor(NOW / DAY) * DAY - 3 * DAY;
 const traffic = generateTraffic('grafana.example.com', START, 3, 40, 7);
+// Issue 11, attack 1: one person on a page of their own on three days, and in two import runs of the first day: five
+// visitor hashes, each in its own salt domain.
+const first = traffic.rows.find((r) => r.site === traffic.site && r.event === 'pageview' && r.visitor !== '0') ?? expect.fail('no row');
+traffic.rows.push(...[0, 1, 2, 0, 0].map((day, i) => ({
+  ...first, ts: START + day * DAY + 600, path: '/secret', session: String(7_000 + i), visitor: String(8_000 + i), salt_domain: i < 3 ? '' : `feed${i}beef`,
+})));
 let store: StoreClient;
 
 beforeAll(async () => {
@@ -77,7 +83,7 @@ describe('Grafana dashboard', () => {
   });
 
   it('the site variable query lists the seeded site', async () => {
-    const rows = await run(variable('site').query);
+    const rows = await run(expand(variable('site').query, { k: variable('k').query }, START, NOW, 3600));
     expect(rows.map((r) => r.site)).toContain(traffic.site);
   });
 
@@ -88,12 +94,24 @@ describe('Grafana dashboard', () => {
     expect((await run(expanded)).length).toBeGreaterThan(0);
   });
 
-  it('every breakdown choice runs, and folds values seen by fewer than k visitors', async () => {
+  it('every breakdown panel is one query, which reads k from the dashboard constant', () => {
+    const breakdowns = queries.filter((q) => q.sql.includes('agg_dimensions'));
+    expect(breakdowns.map((q) => q.title)).toEqual(['Pages', 'Referrers', 'Countries', 'Browsers', 'Breakdown by ${dimension}']);
+    const shape = (sql: string) => sql.replace(/dimension = ('[a-z_]+'|\$\{dimension:sqlstring\})/, 'dimension = ?');
+    for (const q of breakdowns) expect(shape(q.sql), q.title).toBe(shape(breakdowns[0]?.sql ?? ''));
+    expect(breakdowns[0]?.sql.match(/\$\{k\}/g)).toHaveLength(2);
+  });
+
+  it('every breakdown choice follows the API rule: k per salt domain and day, (other) only when it hides two values and k visitors', async () => {
     const sql = queries.find((q) => q.title.includes('${dimension}'))?.sql ?? expect.fail('no dimension panel');
     for (const { value } of variable('dimension').options ?? []) {
       const rows = await run(expand(sql, { site: traffic.site, dimension: value, k: '5' }, START, NOW, 3600));
+      const truth = truthBreakdown(traffic, { from: START, to: NOW }, value, 100, 5).rows.map((r) => ({ label: r.value, visitors: r.visitors, pageviews: r.pageviews }));
+      expect(rows.map((r) => ({ label: r.label, visitors: Number(r.visitors), pageviews: Number(r.pageviews) })), value).toEqual(truth);
       for (const row of rows) if (row.label !== '(other)') expect(Number(row.visitors), `${value} ${String(row.label)}`).toBeGreaterThanOrEqual(5);
     }
+    const pages = await run(expand(sql, { site: traffic.site, dimension: 'page', k: '5' }, START, NOW, 3600));
+    expect(pages.map((r) => r.label)).not.toContain('/secret');
   });
 
   it('totals match the seeded traffic', async () => {
