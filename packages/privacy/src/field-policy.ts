@@ -34,7 +34,7 @@ const PAGEVIEWS_SUM: ColumnPolicy = { name: 'pageviews', type: 'SimpleAggregateF
 const VISITORS_STATE: ColumnPolicy = { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'unique visitors' };
 const SESSIONS_STATE: ColumnPolicy = { name: 'sessions', type: 'AggregateFunction(uniq, UInt64)', source: 'events.session', transform: 'uniq sketch of hashes', purpose: 'sessions' };
 // Issue 11 (migration 006_salt_domains.sql): k-anonymity is judged per salt domain (UTC day + this).
-const SALT_DOMAIN: ColumnPolicy = { name: 'salt_domain', type: LC, source: 'events.salt_domain', transform: 'group key', purpose: 'k-anonymity per salt domain' };
+const SALT_DOMAIN: ColumnPolicy = { name: 'salt_domain', type: 'UInt64', source: 'events.salt_domain', transform: 'group key', purpose: 'k-anonymity per salt domain' };
 
 export const EVENTS_TABLE: TablePolicy = {
   table: 'events',
@@ -52,7 +52,7 @@ export const EVENTS_TABLE: TablePolicy = {
     UTM('utm_source'), UTM('utm_medium'), UTM('utm_campaign'), UTM('utm_term'), UTM('utm_content'),
     { name: 'session', type: 'UInt64', source: 'beacon sid', transform: 'HMAC-SHA256(day salt, site, sid) truncated to 64 bits; 0 when absent or consent signal', purpose: 'sessions, bounce rate, duration' },
     { name: 'visitor', type: 'UInt64', source: 'client IP and user agent', transform: 'HMAC-SHA256(day salt, site, IP, user agent) truncated to 64 bits; salt destroyed after the day; 0 on consent signal', purpose: 'unique visitors per day' },
-    { name: 'salt_domain', type: LC, source: 'record run (tokumei import)', transform: "the import run's random id, '' for live records: which salt made the hashes (besides the day)", purpose: 'k-anonymity per salt domain' },
+    { name: 'salt_domain', type: 'UInt64', source: 'record run (tokumei import)', transform: "a number from the import run's random id (first 60 bits + 1), 0 for live records: which salt made the hashes (besides the day)", purpose: 'k-anonymity per salt domain' },
     { name: 'browser', type: LC, source: 'User-Agent', transform: 'browser family (ua-parser-js)', purpose: 'technology statistics' },
     { name: 'browser_version', type: LC, source: 'User-Agent', transform: 'leading integer of the version only (≤ 4 digits), else empty', purpose: 'technology statistics' },
     { name: 'os', type: LC, source: 'User-Agent', transform: 'OS family', purpose: 'technology statistics' },
@@ -192,7 +192,7 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
       { name: 'bounces', type: 'UInt64', source: 'agg_sessions', transform: 'count of one-page sessions', purpose: 'bounce rate' },
       { name: 'duration', type: 'UInt64', source: 'agg_sessions', transform: 'sum of seconds from first to last page view', purpose: 'average session duration' },
       { name: 'version', type: 'UInt64', source: 'agg_site_hourly', transform: "the day's page views the rollup was made from", purpose: 'replacing a stale rollup' },
-      { ...SALT_DOMAIN, source: 'state tables salt_domain', transform: "group key ('' for totals and hours)" },
+      { ...SALT_DOMAIN, source: 'state tables salt_domain', transform: 'group key (0 for totals and hours)' },
     ],
   },
   // Issue 5: the privacy audit's last reports (packages/store/migrations/005_audit_reports.sql).

@@ -1,8 +1,8 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { matchForm, stripInvisible } from './canonical.js';
-import { digitRuns, numberKind } from './numbers.js';
-import { classify, type Placeholder } from './pii-patterns.js';
+import { numbersAcross } from './numbers.js';
+import { classify } from './pii-patterns.js';
 
 /**
  * Host names judged label by label: a reverse-DNS name (`198-51-100-7.example.net`, `p1234567-ipngn.ocn.ne.jp`) or
@@ -24,18 +24,7 @@ function isIpLiteral(host: string): boolean {
 /** Labels as judged: each one, or its placeholder; a number spread over several labels replaces all of them. */
 function judgeLabels(labels: readonly string[]): string[] {
   const out = labels.map((label): string => classify(label) ?? (dashedIpv6(label) ? ':ip' : label));
-  const forms = labels.map((label) => matchForm(label));
-  const joined = forms.join('.');
-  const starts: number[] = [];
-  forms.reduce((at, form) => (starts.push(at), at + form.length + 1), 0);
-  for (const run of digitRuns(joined)) {
-    const kind: Placeholder | undefined = numberKind(run);
-    if (kind === undefined) continue;
-    starts.forEach((start, i) => {
-      const end = start + (forms[i]?.length ?? 0);
-      if (start < run.end && end > run.start) out[i] = kind;
-    });
-  }
+  for (const [i, kind] of numbersAcross(labels.map((label) => matchForm(label)), '.')) out[i] = kind;
   return out;
 }
 

@@ -151,3 +151,25 @@ export function findNumber(text: string): NumberKind | undefined {
   }
   return undefined;
 }
+
+/**
+ * Numbers spread over several parts (`/090/1234/5678`, `090.1234.5678.example.net`): the parts a number touches,
+ * each with the number's kind, when the parts are read joined by `separator`.
+ */
+export function numbersAcross(forms: readonly string[], separator: string): Map<number, NumberKind> {
+  const touched = new Map<number, NumberKind>();
+  const joined = forms.join(separator);
+  let digits = 0;
+  for (let i = 0; i < joined.length && digits < MIN_DIGITS; i++) if (isDigit(joined.charCodeAt(i))) digits++;
+  if (digits < MIN_DIGITS && !/[〇零一二三四五六七八九壱弐参肆伍陸漆捌玖]/.test(joined)) return touched;
+  const starts: number[] = [];
+  forms.reduce((at, form) => (starts.push(at), at + form.length + separator.length), 0);
+  for (const run of digitRuns(joined)) {
+    const kind = numberKind(run);
+    if (kind === undefined) continue;
+    starts.forEach((start, i) => {
+      if (start < run.end && start + (forms[i]?.length ?? 0) > run.start) touched.set(i, kind);
+    });
+  }
+  return touched;
+}

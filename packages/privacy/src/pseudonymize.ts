@@ -26,7 +26,7 @@ export interface EventRow {
   /** UInt64 as a decimal string; '0' = none. */
   session: string;
   visitor: string;
-  /** Which salt made the hashes besides the day's: the import run id, '' for the day salt (k is judged per domain). */
+  /** Which salt made the hashes besides the day's (k is judged per domain): '0' day salt, else from the import run id. */
   salt_domain: string;
   browser: string;
   browser_version: string;
@@ -121,7 +121,7 @@ export class Pseudonymizer {
         utm_content: page.params.get('utm_content') ?? '',
         session,
         visitor,
-        salt_domain: record.run ?? '',
+        salt_domain: record.run === undefined ? '0' : String(BigInt(`0x${record.run.slice(0, 15)}`) + 1n),
         browser: agent.browser,
         browser_version: agent.browserVersion,
         os: agent.os,

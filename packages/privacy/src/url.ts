@@ -1,7 +1,7 @@
 import { displayForm, matchForm, readings } from './canonical.js';
 import { pageHost, referrerHostOf } from './hosts.js';
 import { DEFAULT_PATH_ID_KEYS, ROUTE_WORDS, isHandle } from './identity-keys.js';
-import { digitRuns, numberKind } from './numbers.js';
+import { numbersAcross } from './numbers.js';
 import { classify, classifyReadings } from './pii-patterns.js';
 
 export interface UrlOptions {
@@ -68,20 +68,12 @@ function judgeSegment(raw: string): Judged {
 
 /** A number spread over several segments (`/090/1234/5678`) replaces each of them, collapsed into one placeholder. */
 function joinNumbers(judged: Judged[]): Judged[] {
-  const joined = judged.map((j) => j.form).join('/');
-  let digits = 0;
-  for (let i = 0; i < joined.length && digits < 7; i++) if (joined.charCodeAt(i) >= 48 && joined.charCodeAt(i) <= 57) digits++;
-  if (digits < 7) return judged;
-  const starts: number[] = [];
-  judged.reduce((at, j) => (starts.push(at), at + j.form.length + 1), 0);
-  const out = [...judged];
-  for (const run of digitRuns(joined)) {
-    const kind = numberKind(run);
-    if (kind === undefined) continue;
-    starts.forEach((start, i) => {
-      if (start < run.end && start + (judged[i]?.form.length ?? 0) > run.start) out[i] = hit(kind);
-    });
-  }
+  const touched = numbersAcross(judged.map((j) => j.form), '/');
+  if (touched.size === 0) return judged;
+  const out = judged.map((j, i) => {
+    const kind = touched.get(i);
+    return kind === undefined ? j : hit(kind);
+  });
   return out.filter((j, i) => i === 0 || !(j.hit === true && out[i - 1]?.hit === true && out[i - 1]?.out === j.out));
 }
 
