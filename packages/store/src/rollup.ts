@@ -44,7 +44,7 @@ const METRICS = 'pageviews, visitors, sessions, sessions_started, session_views,
 
 /*
  * Breakdown rows are kept per salt domain (migration 006): the API names a value only for the domains in which it
- * reached k distinct hashes, which a sum over domains could not tell. Totals and hours carry domain ''.
+ * reached k distinct hashes, which a sum over domains could not tell. Totals and hours carry domain 0.
  */
 
 /** Every row of one (site, day), in one statement so all of them are read from one snapshot of the state tables. */
@@ -52,7 +52,7 @@ const ROLLUP = `
   INSERT INTO stats_daily (site, dimension, day, value, salt_domain, ${METRICS}, version)
   SELECT {site:String}, dimension, {day:Date}, value, salt_domain, ${METRICS}, {version:UInt64}
   FROM (
-    SELECT '' AS dimension, '' AS value, '' AS salt_domain, t.pageviews AS pageviews, t.visitors AS visitors, t.sessions AS sessions,
+    SELECT '' AS dimension, '' AS value, toUInt64(0) AS salt_domain, t.pageviews AS pageviews, t.visitors AS visitors, t.sessions AS sessions,
            s.started AS sessions_started, s.views AS session_views, s.bounces AS bounces, s.duration AS duration
     FROM (SELECT toUInt64(sum(pageviews)) AS pageviews, toUInt64(uniqMerge(visitors)) AS visitors,
                  toUInt64(uniqMerge(sessions)) AS sessions
@@ -65,20 +65,20 @@ const ROLLUP = `
         SELECT sessions_started, session_views, bounces, duration FROM ${PREVIOUS} AND dimension = '')) AS s
     UNION ALL
     -- Hours are finalized per hour: one visitor can be in several hours of the day.
-    SELECT 'hour', leftPad(toString(toHour(hour)), 2, '0'), '', toUInt64(sum(pageviews)), toUInt64(uniqMerge(visitors)),
+    SELECT 'hour', leftPad(toString(toHour(hour)), 2, '0'), toUInt64(0), toUInt64(sum(pageviews)), toUInt64(uniqMerge(visitors)),
            toUInt64(uniqMerge(sessions)), 0, 0, 0, 0
     FROM agg_site_hourly WHERE ${DAY_HOURS} GROUP BY hour
     UNION ALL
-    SELECT toString(dimension), value, toString(salt_domain), toUInt64(sum(pageviews)), toUInt64(uniqMerge(visitors)), toUInt64(uniqMerge(sessions)), 0, 0, 0, 0
+    SELECT toString(dimension), value, salt_domain, toUInt64(sum(pageviews)), toUInt64(uniqMerge(visitors)), toUInt64(uniqMerge(sessions)), 0, 0, 0, 0
     FROM agg_dimensions_daily WHERE site = {site:String} AND day = {day:Date} GROUP BY dimension, value, salt_domain
     UNION ALL
     -- Entry and exit pages: page views are those of the sessions, as in the live query.
-    SELECT dimension, page, toString(session_domain), toUInt64(sum(views)), toUInt64(uniqIf(session_visitor, session_visitor != 0)), count(), count(),
+    SELECT dimension, page, session_domain, toUInt64(sum(views)), toUInt64(uniqIf(session_visitor, session_visitor != 0)), count(), count(),
            toUInt64(sum(views)), countIf(views = 1), toUInt64(sum(last_view - first_view))
     FROM (${SESSIONS}) ARRAY JOIN ['entry_page', 'exit_page'] AS dimension, [entry, exit] AS page
     GROUP BY dimension, page, session_domain
     UNION ALL
-    SELECT toString(dimension), value, toString(salt_domain), ${METRICS} FROM ${PREVIOUS} AND dimension IN ('entry_page', 'exit_page'))`;
+    SELECT toString(dimension), value, salt_domain, ${METRICS} FROM ${PREVIOUS} AND dimension IN ('entry_page', 'exit_page'))`;
 
 export interface RollupOptions {
   /** TOKUMEI_EVENTS_TTL_DAYS: agg_sessions keeps per-session rows only this long. */

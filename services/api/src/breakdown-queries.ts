@@ -75,9 +75,9 @@ function cells(dimension: Dimension, use: Sources): string {
   }
   // A range always has rolled-up or live days; the fallback only keeps the SQL valid.
   if (branches.length === 0) {
-    branches.push("SELECT toDate(0) AS day, '' AS salt_domain, '' AS value, toUInt64(0) AS v, toUInt64(0) AS s, toUInt64(0) AS pv WHERE 0");
+    branches.push("SELECT toDate(0) AS day, toUInt64(0) AS salt_domain, '' AS value, toUInt64(0) AS v, toUInt64(0) AS s, toUInt64(0) AS pv WHERE 0");
   }
-  return `SELECT day, toString(salt_domain) AS salt_domain, value, sum(v) AS v, sum(s) AS s, sum(pv) AS pv
+  return `SELECT day, salt_domain, value, sum(v) AS v, sum(s) AS s, sum(pv) AS pv
           FROM (${branches.join('\nUNION ALL\n')}) GROUP BY day, salt_domain, value`;
 }
 
