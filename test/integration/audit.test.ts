@@ -67,6 +67,11 @@ describe('tokumei audit on a clean pipeline', () => {
     const markdown = await (await fetch(`${tokumei.urls.api}/api/audit?format=markdown`)).text();
     expect(markdown).toContain('# Tokumei privacy audit');
     expect(tokumei.output()).not.toContain('TokumeiCanary');
+
+    // The same instance, the report in Japanese.
+    const ja = await runAuditCli(env, ['--lang', 'ja']);
+    expect(ja.code).toBe(0);
+    for (const text of ['# Tokumei プライバシー監査報告書', '個人情報の保護に関する法律', '仮名加工情報', '削除情報等', '安全管理措置', '第三者提供の制限', 'CNIL']) expect(ja.stdout).toContain(text);
   });
 
   it('passes with --canary in Kafka mode, searching the topics other than the raw one', async () => {
@@ -109,7 +114,8 @@ describe('tokumei audit finds planted violations', () => {
 
     const report = await (tokumei.audit ?? expect.fail('no audit')).run({ canary: false });
     expect(report.passed).toBe(false);
-    expect(byId(report, 'content-scan').findings).toContainEqual(expect.objectContaining({ table: 'events', column: 'path', pattern: 'ipv4', count: 1, sample: '•••.•.•••.•' }));
+    expect(byId(report, 'content-scan').findings).toContainEqual(expect.objectContaining({ table: 'events', column: 'path', pattern: 'ip', count: 1, sample: '•••.•.•••.•' }));
+    expect(byId(report, 'independent-scan').findings).toContainEqual(expect.objectContaining({ table: 'events', column: 'path', pattern: 'ip', count: 1, sample: '•••.•.•••.•' }));
     expect(byId(report, 'inventory').findings).toContainEqual(expect.objectContaining({ table: 'events', column: 'client_address' }));
     expect(byId(report, 'retention').findings).toContainEqual(expect.objectContaining({ location: 'salt register key 2020-01-01' }));
     expect(JSON.stringify(report)).not.toContain('203.0.113.9');
