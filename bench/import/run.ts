@@ -94,8 +94,8 @@ const run = await timed(process.execPath, [BIN, 'import', '--quiet', '--site', '
 });
 if (run.code !== 0) throw new Error(`tokumei import failed (${run.code}):\n${run.output}`);
 const tokumei = LINES / run.seconds;
-const peer = peerStats(file);
 process.stdout.write(`${run.output.trim()}\n`);
+const peer = peerStats(file);
 process.stdout.write(`tokumei import (end to end into chDB, process start to exit): ${run.seconds.toFixed(2)} s, ${Math.round(tokumei).toLocaleString('en-US')} lines/s, CPU ${run.cpuSeconds?.toFixed(1) ?? 'n/a'} s (${run.cpuSeconds === undefined ? 'n/a' : Math.round(LINES / run.cpuSeconds).toLocaleString('en-US')} lines per CPU second), peak RSS ${mb(run.peakRss)}, ${peer.total.toLocaleString('en-US')} page views expected\n`);
 process.stdout.write(`load average after: ${load()}\n`);
 if (goaccess !== undefined) {

@@ -154,16 +154,17 @@ export function peerStats(file: string): { pageviews: Map<string, number>; daily
     const padded = (ua ?? '').indexOf(' Ext/');
     const base = padded === -1 ? ua ?? '' : (ua ?? '').slice(0, padded);
     let bot = botAgents.get(base);
-    if (bot === undefined) botAgents.set(base, bot = isbot(base));
+    // Keys as fresh strings: a regex capture is a slice of its line, and a kept slice keeps the whole line.
+    if (bot === undefined) botAgents.set(` ${base}`.slice(1), bot = isbot(base));
     if (bot) {
       bots += 1;
       return;
     }
     total += 1;
-    pageviews.set(path, (pageviews.get(path) ?? 0) + 1);
+    pageviews.set(` ${path}`.slice(1), (pageviews.get(path) ?? 0) + 1);
     const date = `${year}-${String(MONTHS.indexOf(mon ?? '') + 1).padStart(2, '0')}-${day}`;
     const set = visitors.get(date) ?? new Set<string>();
-    set.add(`${ip}\u0000${agent}`);
+    set.add(createHash('sha256').update(`${ip ?? ''}\u0000${agent}`).digest('base64'));
     visitors.set(date, set);
   };
   // Read in chunks: a log with 8 KB agents is gigabytes, more than one string can hold.
