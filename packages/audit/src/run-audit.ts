@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { KafkaInspector } from '@tokumei/bus';
 import type { Config } from '@tokumei/config';
@@ -80,7 +81,8 @@ export async function runAudit(env: AuditEnvironment, options: AuditOptions): Pr
   const salts = await saltLifecycleCheck(clickhouse, tables, columns, { days: options.days ?? 14, graceMs: config.privacy.saltGraceMs, now: now() });
   const exposure = await saltExposureCheck({
     client: clickhouse, tables, columns, lifecycle: salts.rows, salts: env.salts, registerFile: env.registerFile, dataDir: config.dataDir,
-    logFile: env.logFile, kafka: env.kafka, saltTopic: config.privacy.saltTopic, now: now(),
+    logFile: env.logFile, kafka: env.kafka, saltTopic: config.privacy.saltTopic, graceMs: config.privacy.saltGraceMs, now: now(),
+    storeDir: env.storeKind === 'embedded' ? path.join(config.dataDir, 'clickhouse') : undefined,
   });
   const checks = [
     inventory, content, independent, uniquenessCheck(uniqueness, options.maxUniqueShare), canary, retention, salts.result, exposure, journalCheck(config, now()),

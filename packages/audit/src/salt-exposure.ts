@@ -23,6 +23,10 @@ export interface SaltExposureInputs {
   readonly logFile?: string;
   readonly kafka?: KafkaInspector;
   readonly saltTopic: string;
+  /** How long after its day a day salt may still be used (TOKUMEI_SALT_GRACE_MS): a live salt's planned end. */
+  readonly graceMs: number;
+  /** ClickHouse's own files: searched through SQL (their parts are compressed), not byte by byte. */
+  readonly storeDir?: string;
   readonly now: number;
 }
 
@@ -85,11 +89,13 @@ async function searchTables(inputs: SaltExposureInputs, needles: Buffer[]): Prom
 export async function saltExposureCheck(inputs: SaltExposureInputs): Promise<CheckResult> {
   const evidence: string[] = [];
   const findings: Finding[] = [];
-  const lifetimes = inputs.lifecycle.map((s) => ({ s, ms: (s.destroyed === null ? inputs.now : Date.parse(s.destroyed)) - Date.parse(s.created) }));
+  // A live salt counts with its planned end: its day plus the grace (an import run's salt: 24 h from creation).
+  const plannedEnd = (s: SaltLifecycleRow) => (/import run/.test(s.day) ? Date.parse(s.created) + 24 * HOUR_MS : Date.parse(`${s.day.slice(0, 10)}T00:00:00Z`) + 24 * HOUR_MS + inputs.graceMs);
+  const lifetimes = inputs.lifecycle.map((s) => ({ s, ms: (s.destroyed === null ? Math.max(inputs.now, plannedEnd(s)) : Date.parse(s.destroyed)) - Date.parse(s.created) }));
   const longest = lifetimes.reduce<(typeof lifetimes)[number] | undefined>((a, b) => (a === undefined || b.ms > a.ms ? b : a), undefined);
   if (longest === undefined) evidence.push('salt_log records no salt in the period');
   else {
-    evidence.push(`${lifetimes.length} salt(s) in salt_log: lifetimes ${lifetimes.map(({ s, ms }) => `${s.day} ${hours(ms)}${s.destroyed === null ? ' (live)' : ''}`).join(', ')}`);
+    evidence.push(`${lifetimes.length} salt(s) in salt_log: lifetimes ${lifetimes.map(({ s, ms }) => `${s.day} ${hours(ms)}${s.destroyed === null ? ' (live: until its planned destruction)' : ''}`).join(', ')}`);
     evidence.push(`longest salt lifetime (creation to destruction): ${hours(longest.ms)}, salt of ${longest.s.day}`);
   }
   let window = longest?.ms ?? 0;
@@ -118,7 +124,7 @@ export async function saltExposureCheck(inputs: SaltExposureInputs): Promise<Che
     } else {
       const files: string[] = [];
       const tooBig: string[] = [];
-      walk(inputs.dataDir, new Set([inputs.registerFile ?? '']), files, tooBig);
+      walk(inputs.dataDir, new Set([inputs.registerFile ?? '', inputs.storeDir ?? '']), files, tooBig);
       if (inputs.logFile !== undefined && !files.includes(path.resolve(inputs.logFile))) files.push(path.resolve(inputs.logFile));
       for (const file of files) {
         let bytes: Buffer;
@@ -131,7 +137,7 @@ export async function saltExposureCheck(inputs: SaltExposureInputs): Promise<Che
       }
       const { columns, hits } = await searchTables(inputs, needles);
       findings.push(...hits);
-      evidence.push(`${entries.size} live salt(s) searched for as raw bytes, hex, base64 and base64url in ${files.length} files under the data directory${inputs.logFile === undefined ? ' (no service log file: TOKUMEI_LOG_FILE unset)' : ' and the service log'} and in ${columns} text columns`);
+      evidence.push(`${entries.size} live salt(s) searched for as raw bytes, hex, base64 and base64url in ${files.length} files under the data directory${inputs.storeDir === undefined ? '' : ' (ClickHouse\'s own files excepted: searched through SQL)'}${inputs.logFile === undefined ? ' (no service log file: TOKUMEI_LOG_FILE unset)' : ' and the service log'} and in ${columns} text columns`);
       if (tooBig.length > 0) evidence.push(`files over ${MAX_FILE_BYTES / 1024 / 1024} MB not searched: ${tooBig.length}`);
     }
   } finally {
