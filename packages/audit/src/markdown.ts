@@ -1,4 +1,4 @@
-import { APPI_CATEGORY_JA, APPI_REQUIREMENTS, rulesOf } from './appi.js';
+import { APPI_CATEGORY_JA, APPI_REQUIREMENTS, STORE_WHY_JA, rulesOf } from './appi.js';
 import { CHECK_JA, EN, JA, PROMISE_JA, type Lang, type ReportText } from './markdown-text.js';
 import { PROMISES, type AuditReport, type CheckResult } from './report.js';
 
@@ -29,7 +29,7 @@ function checkSection(v: View, c: CheckResult, n: number): string[] {
   const out = [
     `### ${n}. ${title(v, c)} — ${t.status[c.status]}`, '',
     `> ${promise(v, c.promise)}`, '',
-    `APPI: ${rulesOf(c.id).join('; ') || '—'}`, '',
+    `${v.lang === 'ja' ? '個人情報保護法' : 'APPI'}: ${rulesOf(c.id, v.lang).join(v.lang === 'ja' ? '、' : '; ') || '—'}`, '',
     `${t.examined} ${c.scope}.`, '',
     `${t.how} ${v.lang === 'ja' ? CHECK_JA[c.id].method : c.method}`, '',
   ];
@@ -59,7 +59,7 @@ function header(v: View, report: AuditReport): string[] {
   return [
     t.title, '',
     `${t.generated} ${report.generatedAt} · report schema ${report.kind} v${report.schemaVersion}`, '',
-    `**${ja ? '結果' : 'Result'}: ${report.passed ? t.allPassed : t.failed(failed.length, failed.map((c) => title(v, c)).join('; '))}.**`, '',
+    `**${ja ? '結果：' : 'Result: '}${report.passed ? t.allPassed : t.failed(failed.length, failed.map((c) => title(v, c)).join(ja ? '、' : '; '))}${ja ? '。' : '.'}**`, '',
     t.deployment(store, bus, where, canary), '',
     ...t.intro, '',
     t.promisesHeading, '', t.promisesIntro, '',
@@ -72,11 +72,12 @@ function appiSections(v: View, report: AuditReport): string[] {
   if (report.appi === undefined) return [];
   const out = [t.appiHeading, '', t.appiIntro, '', t.appiHeader];
   for (const r of report.appi.requirements) {
-    const text = lang === 'ja' ? (APPI_REQUIREMENTS.find((a) => a.rule === r.rule)?.ja ?? r.requirement) : r.requirement;
-    out.push(`| ${cell(r.rule)} | ${cell(text)} | ${t.cnil[r.status]} | ${r.checks.join(', ')} |`);
+    const ja = APPI_REQUIREMENTS.find((a) => a.rule === r.rule);
+    const text = lang === 'ja' ? (ja?.ja ?? r.requirement) : r.requirement;
+    out.push(`| ${cell(lang === 'ja' ? (ja?.ruleJa ?? r.rule) : r.rule)} | ${cell(text)} | ${t.cnil[r.status]} | ${r.checks.join(', ')} |`);
   }
   out.push('', t.storesHeading, '', t.storesHeader);
-  for (const s of report.appi.stores) out.push(`| ${cell(s.store)} | ${lang === 'ja' ? APPI_CATEGORY_JA[s.category] : s.category} | ${cell(s.why)} |`);
+  for (const s of report.appi.stores) out.push(`| ${cell(s.store)} | ${lang === 'ja' ? APPI_CATEGORY_JA[s.category] : s.category} | ${cell(lang === 'ja' ? (STORE_WHY_JA[s.why] ?? s.why) : s.why)} |`);
   out.push('');
   return out;
 }
@@ -98,7 +99,7 @@ export function renderMarkdown(report: AuditReport, options: { lang?: Lang } = {
   const out: string[] = [
     ...header(v, report),
     t.summary, '', t.summaryHeader,
-    ...report.checks.map((c) => `| ${cell(title(v, c))} | ${t.status[c.status]} | ${cell(rulesOf(c.id).join('; '))} | ${cell(promise(v, c.promise))} |`), '',
+    ...report.checks.map((c) => `| ${cell(title(v, c))} | ${t.status[c.status]} | ${cell(rulesOf(c.id, lang).join(lang === 'ja' ? '、' : '; '))} | ${cell(promise(v, c.promise))} |`), '',
     ...appiSections(v, report),
     t.checksHeading, '',
     ...(t.generatedNote === '' ? [] : [t.generatedNote, '']),

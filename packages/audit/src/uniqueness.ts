@@ -46,7 +46,8 @@ function recommendation(m: UniquenessMeasure): string | undefined {
   const coarser = m.precisions.filter((p) => order.indexOf(p.precision) > order.indexOf(m.storedPrecision));
   const pick = coarser.find((p) => p.share < HIGH_SHARE) ?? coarser.at(-1);
   if (pick === undefined) return `even at hour precision ${percent(at.share)} of rows are unique: consider fewer stored dimensions`;
-  return `set TOKUMEI_TIME_PRECISION=${pick.precision} (${percent(pick.share)} of rows unique at that precision)`;
+  const still = pick.share >= HIGH_SHARE ? `; still above ${percent(HIGH_SHARE)}: storing fewer quasi-identifiers (screen, OS) per event would be needed too` : '';
+  return `set TOKUMEI_TIME_PRECISION=${pick.precision} (${percent(pick.share)} of rows unique at that precision${still})`;
 }
 
 /** The check from a measurement; with `maxShare` (--max-unique) it fails above it, else it only reports. */
