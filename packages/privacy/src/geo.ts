@@ -32,6 +32,16 @@ export function isSpecialPurpose(ip: string): boolean {
     const value = v4.slice(1, 5).reduce((acc, octet) => acc * 256 + Number(octet), 0);
     return SPECIAL_V4.some(([base, bits]) => Math.floor(value / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits)));
   }
+  // Global unicast 2000::/3 outside 2001::/23 (IETF assignments, Teredo, documentation), 2002::/16 (6to4) and
+  // 3fff::/20 (documentation) is
+  // most of real IPv6 traffic: answered from the first groups, without parsing.
+  const first = /^([23][0-9a-f]{3}):([0-9a-f]{1,4})/i.exec(ip);
+  if (first !== null) {
+    const group = parseInt(first[1] ?? '0', 16);
+    const second = parseInt(first[2] ?? '0', 16);
+    if (group !== 0x2001 && group !== 0x2002 && group !== 0x3fff && group < 0x4000) return false;
+    if (group === 0x2001 && second >= 0x0200 && second !== 0x0db8) return false;
+  }
   let address: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     address = ipaddr.parse(ip.includes('%') ? ip.slice(0, ip.indexOf('%')) : ip);

@@ -8,7 +8,7 @@ describe('special-purpose addresses are in no country', () => {
     ['loopback', '127.0.0.1'], ['link-local', '169.254.1.1'], ['this network 0/8', '0.1.2.3'], ['IETF 192.0.0/24', '192.0.0.8'],
     ['TEST-NET-1', '192.0.2.1'], ['TEST-NET-2', '198.51.100.13'], ['TEST-NET-3', '203.0.113.5'], ['benchmarking 198.18/15', '198.19.0.1'],
     ['6to4 relay 192.88.99/24', '192.88.99.1'], ['multicast', '224.0.0.1'], ['reserved 240/4', '240.0.0.1'], ['broadcast', '255.255.255.255'],
-    ['IPv6 documentation', '2001:db8::22'], ['IPv6 ULA', 'fc00::1'], ['IPv6 link-local', 'fe80::1'], ['IPv6 loopback', '::1'],
+    ['IPv6 documentation', '2001:db8::22'], ['IPv6 documentation 3fff::/20', '3fff:0:1::1'], ['IPv6 ULA', 'fc00::1'], ['IPv6 link-local', 'fe80::1'], ['IPv6 loopback', '::1'],
     ['IPv6 multicast', 'ff02::1'], ['IPv6 benchmarking', '2001:2::1'], ['IPv4-mapped documentation', '::ffff:198.51.100.1'],
     ['NAT64', '64:ff9b::c633:640d'], ['6to4', '2002:c633:640d::1'], ['Teredo', '2001::1'], ['discard-only', '100::1'],
   ])('%s (%s)', (_name, ip) => {
