@@ -15,7 +15,13 @@ function byId(report: AuditReport, id: CheckResult['id']): CheckResult {
 /** A small deterministic generator: realistic traffic is skewed (a few pages, one browser, one country dominate). */
 function rng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  // mulberry32: integer arithmetic only, so the sequence is the same everywhere.
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 function pick<T>(r: () => number, items: readonly (readonly [T, number])[]): T {
   const total = items.reduce((n, [, w]) => n + w, 0);
