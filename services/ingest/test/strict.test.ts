@@ -97,7 +97,7 @@ describe('property: what ingest accepts, the worker reads', () => {
       const [decoded] = records;
       if (decoded?.ok !== true) throw new Error(`202 but the worker refuses it: ${decoded?.reason ?? 'nothing published'}`);
       // The site as the privacy engine's rule writes it (lower case, IDN in ASCII form); every other field as sent.
-      const site = checkSite(String(beacon.site));
+      const site = checkSite(typeof beacon.site === 'string' ? beacon.site : '');
       const sent = { site: site.ok ? site.site : undefined, url: beacon.url, ref: beacon.referrer, sid: beacon.sid, lang: beacon.lang, w: beacon.w, event: beacon.event ?? 'pageview' };
       expect(decoded.record).toMatchObject(Object.fromEntries(Object.entries(sent).filter(([, v]) => v !== undefined)));
     }), { seed: 20261201, numRuns: 1000, interruptAfterTimeLimit: 20_000, markInterruptAsFailure: false });
