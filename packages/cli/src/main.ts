@@ -29,6 +29,7 @@ async function start(): Promise<void> {
   }
   process.stderr.write(`${lines.join('\n')}\n`);
 
+  const EXIT_GRACE_MS = 2000;
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -37,6 +38,8 @@ async function start(): Promise<void> {
     void running.stop().then(() => {
       logger.flush();
       process.exitCode = 0;
+      // Everything is stored and closed; a client library's lingering socket or timer must not keep the process up.
+      setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
     });
   };
   process.on('SIGINT', shutdown);
