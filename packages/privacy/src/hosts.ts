@@ -68,12 +68,29 @@ const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  * those names.
  */
 export function checkSite(raw: string, declared?: ReadonlySet<string>): SiteVerdict {
+  let verdict = validSites.get(raw);
+  if (verdict === undefined) {
+    verdict = judgeSite(raw);
+    // Only clean names are remembered (a name that carried personal data is not kept); bounded, cleared when full.
+    if (verdict.ok) {
+      if (validSites.size >= SITE_CACHE) validSites.clear();
+      validSites.set(raw, verdict);
+    }
+  }
+  if (verdict.ok && declared !== undefined && declared.size > 0 && !declared.has(verdict.site)) return { ok: false, reason: 'undeclared' };
+  return verdict;
+}
+
+// Every beacon and every record asks (ingest and the worker): a site's verdict is remembered.
+const validSites = new Map<string, SiteVerdict>();
+const SITE_CACHE = 1000;
+
+function judgeSite(raw: string): SiteVerdict {
   if (raw !== stripInvisible(raw) || /[\s@/:[\]\\%]/.test(raw)) return { ok: false, reason: 'invalid' };
   const ascii = domainToASCII(raw.normalize('NFKC').toLowerCase());
   if (ascii === '' || ascii.length > 253 || isIpLiteral(ascii) || /^[0-9.]+$/.test(ascii)) return { ok: false, reason: 'invalid' };
   if (!ascii.split('.').every((label) => LDH_LABEL.test(label))) return { ok: false, reason: 'invalid' };
   if (scrubHost(ascii) !== ascii) return { ok: false, reason: 'personal_data' };
-  if (declared !== undefined && declared.size > 0 && !declared.has(ascii)) return { ok: false, reason: 'undeclared' };
   return { ok: true, site: ascii };
 }
 

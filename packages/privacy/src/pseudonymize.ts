@@ -2,7 +2,7 @@ import type { ConsentPolicy, PrivacyConfig } from '@tokumei/config';
 import type { RawRecord } from '@tokumei/schema';
 import { reduceLang, scrubEvent } from './fields.js';
 import { NO_GEO, type CountryLookup } from './geo.js';
-import { checkSite, normalizeSites, type SiteVerdict } from './hosts.js';
+import { checkSite, normalizeSites } from './hosts.js';
 import { keyedHash64 } from './keyed-hash.js';
 import { utcDay, type SaltSource } from './salts.js';
 import { cleanUrl, referrerHost, type UrlOptions } from './url.js';
@@ -69,7 +69,6 @@ export class Pseudonymizer {
   private readonly url: UrlOptions;
   private readonly precision: number;
   private readonly sites: ReadonlySet<string> | undefined;
-  private readonly siteVerdicts = new Map<string, SiteVerdict>();
 
   constructor(
     private readonly salts: SaltSource,
@@ -86,7 +85,7 @@ export class Pseudonymizer {
 
   async process(record: RawRecord): Promise<StepResult> {
     // Ingest refuses such sites already; records from the importer or an older producer are judged here too.
-    const site = this.site(record.site);
+    const site = checkSite(record.site, this.sites);
     if (!site.ok) return { kind: 'drop', reason: 'bad_site' };
     const page = cleanUrl(record.url, this.url, site.site);
     if (page === undefined) return { kind: 'drop', reason: 'bad_url' };
@@ -133,17 +132,6 @@ export class Pseudonymizer {
         src: record.src,
       },
     };
-  }
-
-  /** Sites repeat on every record: their verdicts are remembered (a bounded map; a flood of names clears it). */
-  private site(name: string): SiteVerdict {
-    let verdict = this.siteVerdicts.get(name);
-    if (verdict === undefined) {
-      verdict = checkSite(name, this.sites);
-      if (this.siteVerdicts.size >= 1000) this.siteVerdicts.clear();
-      this.siteVerdicts.set(name, verdict);
-    }
-    return verdict;
   }
 }
 
