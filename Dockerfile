@@ -13,7 +13,7 @@ WORKDIR /src
 COPY . .
 RUN mkdir -p /out \
  && cp package.json package-lock.json /out/ \
- && for f in packages/*/package.json services/*/package.json; do \
+ && for f in packages/*/package.json apps/*/package.json; do \
       mkdir -p "/out/$(dirname "$f")" && cp "$f" "/out/$f"; \
     done
 
@@ -40,5 +40,5 @@ USER node
 EXPOSE 8080 8081
 
 # Exec form: node is the process that receives SIGTERM, and the CLI drains the bus and the worker on it.
-ENTRYPOINT ["node", "packages/cli/bin/tokumei.js"]
+ENTRYPOINT ["node", "apps/tokumei/bin/tokumei.js"]
 CMD ["start"]

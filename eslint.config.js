@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/config/src/config.ts', 'test/**', 'bench/**', 'packages/cli/src/**', 'vitest.config.ts'],
+    files: ['packages/config/src/config.ts', 'test/**', 'bench/**', 'apps/tokumei/src/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

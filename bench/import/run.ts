@@ -20,7 +20,7 @@ const UA_BYTES = process.env.BENCH_UA_BYTES === undefined || process.env.BENCH_U
 const UA_UNIQUE = process.env.BENCH_UA_UNIQUE === 'client' ? 'client' : 'line';
 const TARGET_RATIO = 2;
 const GOACCESS = '/usr/bin/goaccess';
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../packages/cli/bin/tokumei.js');
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/tokumei/bin/tokumei.js');
 const DAY = 86_400_000;
 
 /** The process's peak resident set so far, in bytes, and CPU seconds used (Linux); undefined once it is gone. */

@@ -45,7 +45,7 @@ function jsonOnly(records: readonly Buffer[]): Pass {
   return { seconds: elapsed(start), hitRate: Number.NaN, ok: records.length, dropped: {}, check };
 }
 
-/** The worker's per-message path (services/worker/src/worker.ts), minus the sink: decode, process, keep the row. */
+/** The worker's per-message path (packages/worker/src/worker.ts), minus the sink: decode, process, keep the row. */
 async function transform(records: readonly Buffer[], pseudonymizer: Pseudonymizer): Promise<Pass> {
   let check = 0;
   let ok = 0;

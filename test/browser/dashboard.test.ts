@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@tokumei/config';
 import { ClickHouseSink } from '@tokumei/worker';
-import { startTokumei, type Running } from '../../packages/cli/src/runtime.js';
+import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
 import { getJson, testConfig } from '../helpers/pipeline.js';
 import { generateTraffic } from '../helpers/traffic.js';
 

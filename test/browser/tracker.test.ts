@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type ConsentPolicy } from '@tokumei/config';
-import { startTokumei, type Running } from '../../packages/cli/src/runtime.js';
+import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
 import { summary, testConfig, waitUntil, type SummaryBody } from '../helpers/pipeline.js';
 
 // The tracker in a real browser (Debian's Chromium through playwright-core) against the whole in-process pipeline:

@@ -1,5 +1,5 @@
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
-import { captureIngest } from '../../services/ingest/test/harness.js';
+import { captureIngest } from '../../packages/ingest/test/harness.js';
 import { fuzz, type Random } from './budget.js';
 import { beaconObject, jsonValue, mutate } from './inputs.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokumeiError, createLogger } from '@tokumei/config';
 import { DEFAULT_LIMITS, buildApiApp, limitedDb } from '@tokumei/api';
 import { Registry } from 'prom-client';
-import { startTokumei, type Running } from '../../packages/cli/src/runtime.js';
+import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
 import { postBeacon, summary, testConfig, waitUntil } from '../helpers/pipeline.js';
 
 // What testers did to the embedded pipeline over loopback, and what must hold now: hostile ranges are refused before

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditReport, CheckResult } from '@tokumei/audit';
 import { createLogger } from '@tokumei/config';
 import { classify } from '@tokumei/privacy';
-import { startTokumei, type Running } from '../../packages/cli/src/runtime.js';
+import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
 import { BROWSER_UA, postBeacon, testConfig, waitUntil } from '../helpers/pipeline.js';
 
 /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderMarkdown, withUniquenessThreshold, type AuditReport, type CheckResult } from '@tokumei/audit';
 import { createLogger, type Config } from '@tokumei/config';
-import { startTokumei, type Running } from '../../packages/cli/src/runtime.js';
+import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
 import { BROWSER_UA, postBeacon, testConfig, waitUntil } from '../helpers/pipeline.js';
 
 const logger = createLogger({ level: 'warn' });

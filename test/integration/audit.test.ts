@@ -5,12 +5,12 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { AuditReport, CheckResult } from '@tokumei/audit';
 import { KafkaBus } from '@tokumei/bus';
 import { createLogger } from '@tokumei/config';
-import { startTokumei, type Running } from '../../packages/cli/src/runtime.js';
+import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
 import { spawnTokumei, type TokumeiProcess } from '../helpers/processes.js';
 import { BROWSER_UA, getJson, postBeacon, summary, tempDir, testConfig, uniqueName, waitUntil } from '../helpers/pipeline.js';
 
 const logger = createLogger({ level: 'warn' });
-const BIN = path.resolve(import.meta.dirname, '../../packages/cli/bin/tokumei.js');
+const BIN = path.resolve(import.meta.dirname, '../../apps/tokumei/bin/tokumei.js');
 
 /** Runs `tokumei audit` as its own process, as an operator would; resolves with its exit code and output. */
 function runAuditCli(env: Record<string, string>, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

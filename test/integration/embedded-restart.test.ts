@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@tokumei/config';
-import { startTokumei } from '../../packages/cli/src/runtime.js';
+import { startTokumei } from '../../apps/tokumei/src/runtime.js';
 import { postBeacon, summary, testConfig, waitUntil } from '../helpers/pipeline.js';
 
 const logger = createLogger({ level: 'warn' });

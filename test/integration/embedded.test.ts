@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@tokumei/config';
-import { startTokumei, type Running } from '../../packages/cli/src/runtime.js';
+import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
 import { SECRETS, dumpAllTables, postBeacon, summary, testConfig, waitUntil } from '../helpers/pipeline.js';
 
 const logger = createLogger({ level: 'warn' });

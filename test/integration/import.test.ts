@@ -8,7 +8,7 @@ import { clfTime, peerStats, writeAccessLog } from '../helpers/access-log.js';
 import { dumpAllTables, tempDir, uniqueName } from '../helpers/pipeline.js';
 import { spawnTokumei, type TokumeiProcess } from '../helpers/processes.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../packages/cli/bin/tokumei.js');
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/tokumei/bin/tokumei.js');
 const SITE = 'import.example.com';
 const DAY = 86_400_000;
 

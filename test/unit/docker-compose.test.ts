@@ -328,10 +328,10 @@ describe('docker-compose.yml', () => {
 
 describe('Dockerfile', () => {
   it('runs the tokumei bin, `start` by default', () => {
-    const cli = JSON.parse(read('packages/cli/package.json')) as { bin?: Record<string, string> };
+    const cli = JSON.parse(read('apps/tokumei/package.json')) as { bin?: Record<string, string> };
     const bin = cli.bin?.tokumei;
-    expect(bin, 'packages/cli/package.json has no "tokumei" bin').toBeDefined();
-    const binPath = path.posix.join('packages/cli', bin ?? '');
+    expect(bin, 'apps/tokumei/package.json has no "tokumei" bin').toBeDefined();
+    const binPath = path.posix.join('apps/tokumei', bin ?? '');
     expect(fs.existsSync(path.join(ROOT, binPath))).toBe(true);
     expect(execForm('ENTRYPOINT'), 'Dockerfile ENTRYPOINT').toEqual(['node', binPath]);
     expect(execForm('CMD'), 'Dockerfile CMD').toEqual(['start']);

@@ -1,6 +1,6 @@
 import type { KafkaInspector } from '@tokumei/bus';
 import type { Config } from '@tokumei/config';
-import { FIELD_POLICY, utcDay } from '@tokumei/privacy';
+import { FIELD_POLICY, RUN_SALT_MAX_MS, saltRegisterRetentionMs, utcDay } from '@tokumei/privacy';
 import { PROMISES, check, type CheckResult, type Finding } from './report.js';
 import type { LiveTable } from './schema.js';
 import { parseTtl } from './ttl.js';
@@ -9,8 +9,6 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Another machine's clock may already be in tomorrow: the salt store allows the same skew. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-/** Salts an import run creates for old days may live this long, then the run must have destroyed them. */
-export const RUN_SALT_MAX_AGE_MS = 24 * HOUR_MS;
 
 export type RetentionConfig = Pick<Config, 'rawTopic' | 'rawRetentionMs' | 'eventsTtlDays' | 'aggregatesTtlMonths'> & {
   readonly privacy: Pick<Config['privacy'], 'saltGraceMs' | 'saltTopic'>;
@@ -100,8 +98,8 @@ async function saltRetention(inputs: RetentionInputs, evidence: string[], findin
     } else if (run !== null) {
       const age = created === undefined ? undefined : now - created;
       kept.push(`${key} (import run salt, ${age === undefined ? 'age unknown' : `${hours(age)} old`})`);
-      if (age === undefined || age > RUN_SALT_MAX_AGE_MS) {
-        findings.push({ location, message: `import run salt ${key} is ${age === undefined ? 'of unknown age' : `${hours(age)} old`}; run salts may live at most ${hours(RUN_SALT_MAX_AGE_MS)}` });
+      if (age === undefined || age > RUN_SALT_MAX_MS) {
+        findings.push({ location, message: `import run salt ${key} is ${age === undefined ? 'of unknown age' : `${hours(age)} old`}; run salts may live at most ${hours(RUN_SALT_MAX_MS)}` });
       }
     } else {
       kept.push(`${key} (unknown)`);
@@ -125,7 +123,7 @@ export async function retentionCheck(inputs: RetentionInputs): Promise<CheckResu
     evidence.push(`raw records: in-process bus, held in memory and in the encrypted journal until the worker stores them (see the journal check)`);
   } else {
     await topicRetention(kafka, config.rawTopic, config.rawRetentionMs, 'raw', evidence, findings);
-    await topicRetention(kafka, config.privacy.saltTopic, 2 * DAY_MS + config.privacy.saltGraceMs, 'salt register', evidence, findings);
+    await topicRetention(kafka, config.privacy.saltTopic, saltRegisterRetentionMs(config.privacy.saltGraceMs), 'salt register', evidence, findings);
   }
   tableRetention(inputs, evidence, findings);
   await saltRetention(inputs, evidence, findings);

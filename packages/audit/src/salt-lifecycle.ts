@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { PROMISES, check, type CheckResult, type Finding, type SaltLifecycleRow } from './report.js';
-import { RUN_SALT_MAX_AGE_MS } from './retention.js';
+import { RUN_SALT_MAX_MS } from '@tokumei/privacy';
 import type { LiveColumn, LiveTable } from './schema.js';
 
 const DAY_MS = 86_400_000;
@@ -53,7 +53,7 @@ export async function saltLifecycleCheck(client: ClickHouseClient, tables: reado
   const findings: Finding[] = [];
   const late: string[] = [];
   for (const row of rows) {
-    const deadline = row.run === '' ? Date.parse(`${row.day}T00:00:00Z`) + DAY_MS + options.graceMs : Date.parse(row.created) + RUN_SALT_MAX_AGE_MS;
+    const deadline = row.run === '' ? Date.parse(`${row.day}T00:00:00Z`) + DAY_MS + options.graceMs : Date.parse(row.created) + RUN_SALT_MAX_MS;
     if (row.destroyed === null) {
       if (options.now >= deadline) {
         findings.push({ table: 'salt_log', location: `salt of ${row.day}`, message: `the ${row.run === '' ? '' : `import run ${row.run} `}salt of ${row.day} (commitment ${row.commitment.slice(0, 16)}…) has no recorded destruction; its time ended at ${new Date(deadline).toISOString()}` });

@@ -14,7 +14,7 @@ export interface KafkaSubscriberOptions {
  * Offsets are committed only by the handler, after ClickHouse acknowledged the rows (autoCommit off), and batches
  * of one partition are handled one after another, so commits never run ahead of what is stored.
  * maxBytesPerPartition is large enough that a redelivered fetch holds at least the chunk the worker cut from it
- * before (the worker's chunk size times the largest record): see services/worker/README.md.
+ * before (the worker's chunk size times the largest record): see packages/worker/README.md.
  */
 export class KafkaSubscriber implements Subscriber {
   private readonly consumer: Consumer;

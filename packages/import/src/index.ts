@@ -7,7 +7,6 @@ export { readLines, isGzip, MAX_LINE_BYTES, type LineBatch, type LineInput } fro
 export { Checkpoint, fileIdentity, type CheckpointState, type FileIdentity } from './checkpoint.js';
 export { importInput, emptyCounts, MAX_REPORTED_BAD_LINES, FUTURE_TOLERANCE_MS, type ImportCounts, type ImportOptions, type Position, type Retention } from './importer.js';
 export type { RecordSink, SinkMessage } from './sink.js';
-export { LocalSink } from './local-sink.js';
 export { InstanceSink } from './instance-sink.js';
 export { KafkaSink } from './kafka-sink.js';
 export { createProgress, type Progress } from './progress.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaBus, Publisher } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
-import { SaltStore } from '@tokumei/privacy';
+import { SaltStore, type SaltRegister } from '@tokumei/privacy';
 import type { RecordSink, SinkMessage } from './sink.js';
 
 /**
@@ -14,7 +14,11 @@ export class KafkaSink implements RecordSink {
   readonly keyed = true;
   private readonly publisher: Publisher;
 
-  constructor(private readonly bus: KafkaBus, private readonly config: Config, private readonly logger: Logger, private readonly onWait?: (behind: bigint) => void) {
+  /** `register` opens the shared salt register the worker replicas use (the application knows where it is). */
+  constructor(
+    private readonly bus: KafkaBus, private readonly config: Config, private readonly logger: Logger,
+    private readonly register: () => SaltRegister, private readonly onWait?: (behind: bigint) => void,
+  ) {
     this.publisher = bus.publisher();
   }
 
@@ -41,8 +45,7 @@ export class KafkaSink implements RecordSink {
       if (polls % 20 === 0) this.onWait?.(behind);
       await sleep(500);
     }
-    const register = this.bus.sharedRegister({ topic: this.config.privacy.saltTopic, retentionMs: 2 * 86_400_000 + this.config.privacy.saltGraceMs });
-    const salts = new SaltStore(register, { graceMs: this.config.privacy.saltGraceMs });
+    const salts = new SaltStore(this.register(), { graceMs: this.config.privacy.saltGraceMs });
     try {
       return { saltsDestroyed: await salts.endRun(run) };
     } catch (error) {

@@ -4,7 +4,7 @@ export {
 } from './pseudonymize.js';
 export { keyedHash64 } from './keyed-hash.js';
 export {
-  SaltStore, MemorySaltStore, MemoryRegister, commitment, utcDay, RUN_SALT_MAX_MS,
+  SaltStore, MemorySaltStore, MemoryRegister, commitment, utcDay, RUN_SALT_MAX_MS, saltRegisterRetentionMs,
   type SaltSource, type SaltRegister, type SaltRecord, type SaltStoreOptions, type UtcDay,
 } from './salts.js';
 export { FileRegister } from './file-register.js';

@@ -6,6 +6,15 @@ export type UtcDay = string;
 const DAY_MS = 86_400_000;
 /** A run salt older than this is destroyed by rotate() even if its import never ended (it crashed). */
 export const RUN_SALT_MAX_MS = DAY_MS;
+
+/**
+ * How long a destroyed salt may linger in a shared register (a compacted Kafka topic) before the broker deletes
+ * it: a day salt is live for its day plus the grace, and compaction's tombstone needs another day to pass.
+ * The worker creates the topic with it and the audit checks the topic against it.
+ */
+export function saltRegisterRetentionMs(graceMs: number): number {
+  return 2 * DAY_MS + graceMs;
+}
 const RUN_ID = /^[0-9a-f]{8,32}$/;
 const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
 

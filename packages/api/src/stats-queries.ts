@@ -60,7 +60,7 @@ const ROLLED_TOTALS = `stats_daily FINAL WHERE site = {site:String} AND dimensio
 
 /**
  * Statistics come from aggregates only; no query here reads the events table. Values are passed as query
- * parameters, never spliced into SQL. Visitor and session counts use `uniq`, see services/api/README.md for its error.
+ * parameters, never spliced into SQL. Visitor and session counts use `uniq`, see packages/api/README.md for its error.
  */
 export class StatsQueries {
   constructor(private readonly db: StatsDb) {}

@@ -16,7 +16,7 @@ export interface Chunk {
    * inserted again with the same token. `skip`: inside a range whose rows are stored; only the commit is left.
    */
   readonly action: 'new' | 'retry' | 'skip';
-  /** A `retry` range the batch does not fully hold (see services/worker/README.md). */
+  /** A `retry` range the batch does not fully hold (see packages/worker/README.md). */
   readonly partial: boolean;
 }
 

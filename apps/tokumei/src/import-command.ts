@@ -2,10 +2,12 @@ import { parseArgs } from 'node:util';
 import { KafkaBus, createBus } from '@tokumei/bus';
 import { TokumeiError, createLogger, loadConfig, type Config, type Logger } from '@tokumei/config';
 import {
-  InstanceSink, KafkaSink, LocalSink, WallClock, createProgress, formatReport, resolveFormat, runImport, type RecordSink,
+  InstanceSink, KafkaSink, WallClock, createProgress, formatReport, resolveFormat, runImport, type RecordSink,
 } from '@tokumei/import';
 import { IMPORT_CHUNK_RECORDS } from '@tokumei/worker';
+import { saltRegister } from './compose-worker.js';
 import { findRunningInstance } from './instance.js';
+import { LocalSink } from './local-sink.js';
 
 export const IMPORT_USAGE = `Usage: tokumei import [options] <file>... | -
 
@@ -49,7 +51,7 @@ async function openSink(config: Config, logger: Logger, progress: (message: stri
     const bus = createBus(config, logger);
     if (!(bus instanceof KafkaBus)) throw new TokumeiError('TKM_INTERNAL', 'expected the Kafka bus');
     await bus.ensureTopics();
-    return new KafkaSink(bus, config, logger, (behind) => progress(`waiting for the workers to store ${behind} more records`));
+    return new KafkaSink(bus, config, logger, () => saltRegister(config, bus), (behind) => progress(`waiting for the workers to store ${behind} more records`));
   }
   const instance = findRunningInstance(config.dataDir);
   if (instance !== undefined) {

@@ -1,13 +1,13 @@
-import path from 'node:path';
-import { Journal, KafkaBus, MemoryBus, createBus, journalDir, journalMaxBytes, type Bus, type Publisher } from '@tokumei/bus';
+import { Journal, MemoryBus, createBus, journalDir, journalMaxBytes, type Bus, type Publisher } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
 import { buildApiApp } from '@tokumei/api';
 import { buildIngestApp, type ImportTarget, type IngestApp } from '@tokumei/ingest';
-import { FileRegister, Pseudonymizer, SaltStore, loadCountryLookup, utcDay, type SaltRegister } from '@tokumei/privacy';
+import { utcDay, type SaltRegister } from '@tokumei/privacy';
 import { RollupJob, createStoreClient, migrate, type StoreClient } from '@tokumei/store';
-import { ClickHouseSink, IMPORT_CHUNK_RECORDS, Worker, createWorkerMetrics, handleDirect } from '@tokumei/worker';
+import { handleDirect } from '@tokumei/worker';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createAuditRunner, type ReportingAuditRunner } from './audit-service.js';
+import { busWorker, importWorker, openWorkerParts, saltRegister } from './compose-worker.js';
 import { newControlToken, writeInstanceFile } from './instance.js';
 
 export interface Running {
@@ -21,21 +21,6 @@ export interface Running {
   readonly audit: ReportingAuditRunner | undefined;
   /** Stops accepting, drains the bus and the worker, closes ClickHouse. Safe to call twice. */
   stop(): Promise<void>;
-}
-
-/**
- * Composes the roles this process runs. Embedded mode is all roles with the in-process bus and chDB; distributed
- * mode is any subset with Kafka and/or a ClickHouse server. The same code path serves both.
- */
-/**
- * Where day salts live: a 0600 file in the data directory (embedded), or a compacted Kafka topic every worker
- * replica reads (distributed), whose retention bounds how long a destroyed salt can linger on a broker's disk.
- */
-function saltRegister(config: Config, bus: Bus): SaltRegister {
-  if (bus instanceof KafkaBus) {
-    return bus.sharedRegister({ topic: config.privacy.saltTopic, retentionMs: 2 * 86_400_000 + config.privacy.saltGraceMs });
-  }
-  return new FileRegister(path.join(config.dataDir, 'salts.json'));
 }
 
 /**
@@ -59,6 +44,10 @@ export interface StartOptions {
   readonly workerClient?: (client: StoreClient['client']) => StoreClient['client'];
 }
 
+/**
+ * Composes the roles this process runs. Embedded mode is all roles with the in-process bus and chDB; distributed
+ * mode is any subset with Kafka and/or a ClickHouse server. The same code path serves both.
+ */
 export async function startTokumei(config: Config, logger: Logger, options: StartOptions = {}): Promise<Running> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -87,14 +76,10 @@ export async function startTokumei(config: Config, logger: Logger, options: Star
     let register: SaltRegister | undefined;
     let storeHealthy = () => true;
     if (config.roles.has('worker') && store !== undefined) {
-      const sink = new ClickHouseSink(options.workerClient?.(store.client) ?? store.client);
       register = saltRegister(config, bus);
-      const salts = new SaltStore(register, {
-        graceMs: config.privacy.saltGraceMs,
-        onRecord: (record) => void sink.recordSalt(record).catch((error: unknown) => logger.error({ err: error }, 'could not record salt commitment')),
-      });
+      const parts = await openWorkerParts({ config, logger, client: options.workerClient?.(store.client) ?? store.client, register, registry });
+      const { salts } = parts;
       closers.push(() => salts.close());
-      await salts.rotate();
       // Destruction must not wait for traffic: check every minute whether a day's salt has expired.
       const rotation = setInterval(() => void salts.rotate().catch((error: unknown) => logger.error({ err: error }, 'salt rotation failed')), 60_000);
       rotation.unref();
@@ -104,9 +89,6 @@ export async function startTokumei(config: Config, logger: Logger, options: Star
       const rollup = new RollupJob(store.client, { eventsTtlDays: config.eventsTtlDays, logger: logger.child({ module: 'rollup' }) });
       rollup.start();
       closers.push(() => rollup.stop());
-      const geo = config.privacy.geo === 'country' ? loadCountryLookup() : undefined;
-      const pseudonymizer = new Pseudonymizer(salts, { ...config.privacy, consentPolicy: config.consentPolicy }, geo);
-      const metrics = createWorkerMetrics(registry);
       if (bus instanceof MemoryBus) {
         // Embedded mode: what ingest accepted survives a crash. The journal's key comes from the day's salt, so the
         // salt's destruction also makes that day's journal unreadable; the last process's records come back first.
@@ -120,18 +102,14 @@ export async function startTokumei(config: Config, logger: Logger, options: Star
           logger.info({ records: replay.messages.length, unreadable: replay.unreadable, expired: replay.expired, today: utcDay(Date.now()) }, 'journal replayed');
         }
       }
-      const worker = new Worker({ config, subscriber: bus.subscriber(), sink, logger, pseudonymizer, metrics });
+      const worker = busWorker(parts, config, bus.subscriber(), logger);
       await worker.start();
       closers.push(() => worker.stop());
       storeHealthy = () => worker.storeHealthy();
-      // `tokumei import` on this data directory hands its records here (see @tokumei/import): the same privacy
-      // engine and sink, in a worker of its own that inserts in import-sized chunks and never consumes the bus.
-      const importWorker = new Worker({
-        config: { batchSize: IMPORT_CHUNK_RECORDS }, subscriber: { run: () => Promise.resolve(), stop: () => Promise.resolve() },
-        sink, logger, pseudonymizer, metrics,
-      });
-      closers.push(() => importWorker.stop());
-      imports = { store: (stream, first, values) => handleDirect(importWorker, stream, first, values), finishRun: (run) => salts.endRun(run) };
+      // `tokumei import` on this data directory hands its records here (see @tokumei/import).
+      const imported = importWorker(parts, logger);
+      closers.push(() => imported.stop());
+      imports = { store: (stream, first, values) => handleDirect(imported, stream, first, values), finishRun: (run) => salts.endRun(run) };
     }
 
     const urls: { ingest?: string; api?: string } = {};

@@ -7,6 +7,7 @@ import {
   type AuditEnvironment, type AuditReport, type CanarySender, type SaltRegisterView,
 } from '@tokumei/audit';
 import { KafkaBus, type Bus, type KafkaInspector } from '@tokumei/bus';
+import { saltRegister } from './compose-worker.js';
 import type { Config, Logger } from '@tokumei/config';
 import type { ImportTarget, IngestApp } from '@tokumei/ingest';
 import { BotDetector, SessionAssigner, WallClock, emptyCounts, importInput, resolveFormat, type RecordSink } from '@tokumei/import';
@@ -57,7 +58,7 @@ export function saltRegisterView(config: Config, bus: Bus, register: SaltRegiste
   let shared: SaltRegister | undefined = register;
   return {
     description,
-    load: () => (shared ??= bus.sharedRegister({ topic: config.privacy.saltTopic, retentionMs: 2 * 86_400_000 + config.privacy.saltGraceMs })).load(),
+    load: () => (shared ??= saltRegister(config, bus)).load(),
   };
 }
 
