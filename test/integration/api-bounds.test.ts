@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokumeiError, createLogger } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
+import { createLogger } from '@tokumei/config';
 import { DEFAULT_LIMITS, buildApiApp, limitedDb } from '@tokumei/api';
 import { Registry } from 'prom-client';
 import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { KafkaBus, createBus } from '@tokumei/bus';
-import { TokumeiError, createLogger, loadConfig, type Config, type Logger } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
+import { createLogger, loadConfig, type Config, type Logger } from '@tokumei/config';
 import {
   InstanceSink, KafkaSink, WallClock, createProgress, formatReport, resolveFormat, runImport, type RecordSink,
 } from '@tokumei/import';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { isTokumeiError, loadConfig, createLogger } from '@tokumei/config';
+import { isTokumeiError } from '@tokumei/errors';
+import { loadConfig, createLogger } from '@tokumei/config';
 import { FIELD_POLICY, renderFieldPolicy } from '@tokumei/privacy';
 import { createStoreClient, migrate } from '@tokumei/store';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { TokumeiError, isTokumeiError, type Config, type Logger } from '@tokumei/config';
+import { TokumeiError, isTokumeiError } from '@tokumei/errors';
+import type { Config, Logger } from '@tokumei/config';
 import { createServer, errorsPlugin, healthPlugin, requireBearer } from '@tokumei/http';
 import type { Registry } from 'prom-client';
 import { auditRoutes, internalAuditRoutes, type AuditRunner } from './routes/audit.js';

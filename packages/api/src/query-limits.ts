@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 
 /** What one API request may cost ClickHouse. Embedded mode shares one chDB session with the worker (see README). */
 export interface QueryLimits {

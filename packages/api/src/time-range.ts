@@ -1,4 +1,4 @@
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 
 export interface TimeRange {
   /** Inclusive start. */

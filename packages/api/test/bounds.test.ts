@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 import { DEFAULT_LIMITS, MAX_BUCKETS, assertBuckets, buildApiApp, parseRange, type ApiApp, type QueryLimits } from '@tokumei/api';
 import { Registry } from 'prom-client';
 import { captureLogs } from '../../../test/helpers/logs.js';

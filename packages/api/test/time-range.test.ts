@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 import { assertSafeBinding, parseRange } from '@tokumei/api';
 
 const NOW = Date.parse('2026-03-10T12:34:56Z');

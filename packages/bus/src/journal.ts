@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { TokumeiError, type Logger } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
+import type { Logger } from '@tokumei/config';
 import { SEGMENT_SUFFIX, decodeFrame, encodeFrame, frameBytes, journalKey, readHeader, type FrameHeader } from './journal-format.js';
 import type { ConsumedMessage } from './types.js';
 

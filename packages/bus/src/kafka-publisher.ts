@@ -1,5 +1,6 @@
 import kafkajs, { type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
-import { TokumeiError, type Logger } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
+import type { Logger } from '@tokumei/config';
 import type { BusMessage, Publisher } from './types.js';
 
 // kafkajs is CommonJS: Node's ESM loader sees only its default export.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import kafkajs, { type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs';
-import { TokumeiError, type Logger } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
+import type { Logger } from '@tokumei/config';
 import { ensureTopic, registerTopicConfig } from './kafka-topics.js';
 import { RegisterState } from './register-state.js';
 import type { SharedRegister, SharedRegisterOptions } from './shared-register.js';

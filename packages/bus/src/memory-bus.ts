@@ -1,4 +1,4 @@
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 import type { Journal, Replay } from './journal.js';
 import type { BatchHandler, Bus, BusMessage, ConsumedMessage, PartitionBatch, Publisher, Subscriber } from './types.js';
 

@@ -1,4 +1,4 @@
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 
 /** One proposal as the reader saw it. */
 export interface Candidate {

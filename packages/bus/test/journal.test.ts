@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal, MemoryBus, inspectJournal, type JournalOptions, type PartitionBatch } from '@tokumei/bus';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 import { captureLogs } from '../../../test/helpers/logs.js';
 
 const DAY = '2026-03-10';

@@ -1,6 +1,6 @@
 import { describe, it, expect, vi } from 'vitest';
 import { MemoryBus, type BusMessage, type PartitionBatch } from '@tokumei/bus';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 
 function messages(...values: string[]): BusMessage[] {
   return values.map((value) => ({ key: `k-${value}`, value: Buffer.from(value) }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 import { RegisterState, registerKeyOf } from '../src/register-state.js';
 
 const text = (b: Buffer | undefined) => b?.toString();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '@tokumei/errors';
 import { ROLES, SETTINGS, type ConsentPolicy, type Role, type SettingName } from './settings.js';
 
 export interface Config {

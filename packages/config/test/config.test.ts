@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { ConfigError, TokumeiError, loadConfig } from '@tokumei/config';
+import { ConfigError, TokumeiError } from '@tokumei/errors';
+import { loadConfig } from '@tokumei/config';
 
 /** Runs loadConfig and returns the ConfigError it throws (fails the test if it does not throw one). */
 function configError(env: Record<string, string | undefined>): ConfigError {

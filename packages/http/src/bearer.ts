@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 
 /** True when an Authorization header carries exactly this bearer token, compared in constant time. */
 export function bearerMatches(header: string | undefined, token: string): boolean {

@@ -1,7 +1,8 @@
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS, type ErrorCode, type Logger } from '@tokumei/config';
+import { ERRORS, type ErrorCode } from '@tokumei/errors';
+import type { Logger } from '@tokumei/config';
 import { errorBody } from './errors-plugin.js';
 
 /** Node's HTTP parser errors (llhttp `HPE_*` and Node's own) that have a more precise status than 400. */

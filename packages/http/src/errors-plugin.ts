@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ERRORS, isTokumeiError, type ErrorCode } from '@tokumei/config';
+import { ERRORS, isTokumeiError, type ErrorCode } from '@tokumei/errors';
 
 /** fastify's own error codes, translated into ours so every client sees one error vocabulary. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { TokumeiError, type Logger } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
+import type { Logger } from '@tokumei/config';
 import { clientErrorHandler, frameworkErrors, serveUnknownExpectations } from './client-errors.js';
 
 export interface ServerOptions {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 
 /** Bytes of a file's beginning that, with device and inode, identify it across renames (log rotation). */
 const HEAD_BYTES = 4096;

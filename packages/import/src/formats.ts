@@ -1,4 +1,4 @@
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 import { parseAnyTime, parseClfTime, parseEpoch, parseIsoTime, type WallClock } from './time.js';
 
 /** What the importer needs of one access-log line. Holds an IP and a user agent: it lives only in memory. */

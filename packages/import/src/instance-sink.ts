@@ -1,4 +1,4 @@
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 import type { RecordSink, SinkMessage } from './sink.js';
 
 /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 import { Checkpoint } from './checkpoint.js';
 import { BotDetector } from './filters.js';
 import type { LineFormat } from './formats.js';

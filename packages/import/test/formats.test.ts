@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 import { MAX_AGENT, WallClock, isBad, parseClfTime, parseIsoTime, resolveFormat, type ParsedLine, type ParseResult } from '@tokumei/import';
 
 const utc = new WallClock('UTC');

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { FastifyPluginAsync, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Publisher } from '@tokumei/bus';
-import { TokumeiError } from '@tokumei/config';
+import { TokumeiError } from '@tokumei/errors';
 import { checkSite } from '@tokumei/privacy';
 import {
   BeaconSchema, DEFAULT_EVENT, RAW_RECORD_VERSION, RawRecordSchema, checkBeacon, encodeRawRecord, partitionKey, type RawRecord,

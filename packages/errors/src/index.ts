@@ -1,0 +1,1 @@
+export { ERRORS, TokumeiError, ConfigError, isTokumeiError, type ErrorCode } from './errors.js';
