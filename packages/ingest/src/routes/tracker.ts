@@ -5,7 +5,11 @@ export interface TrackerRouteOptions {
   readonly script: TrackerScript;
 }
 
-/** A day in caches: a new policy or version reaches browsers within a day, and revalidation is a cheap 304. */
+/**
+ * A day in caches, not a year: the URL carries no version (every site embeds the same `/t.js`), so a long max-age
+ * would pin browsers to an old script and consent policy. With a day, a change reaches them within a day, and the
+ * daily revalidation is a cheap 304. The README states this value; tracker-route.test.ts holds them equal.
+ */
 const CACHE_CONTROL = 'public, max-age=86400';
 
 /** If-None-Match compares weakly (RFC 9110 §13.1.2): `W/` prefixes do not matter, `*` matches anything. */
