@@ -138,7 +138,7 @@ export function domainOf(x: EventRow): string {
 interface Cell { value: string; domain: string; visitors: Set<string>; sessions: Set<string> | number; pageviews: number }
 
 /**
- * The breakdown rule of issue 11, computed independently: whole UTC days; a value is named with the cells (salt
+ * The stats API's breakdown rule (k-anonymity per salt domain), computed independently of its SQL: whole UTC days; a value is named with the cells (salt
  * domain) in which it had at least k distinct visitors; every other cell is withheld, and shown as one (other) row
  * only when it holds at least two values and, counting per domain only its largest cell, at least k visitors.
  */

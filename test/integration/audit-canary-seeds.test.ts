@@ -12,10 +12,10 @@ function byId(report: AuditReport, id: CheckResult['id']): CheckResult {
 }
 
 /**
- * The flake of issue 11: `tokumei audit --canary` on a clean embedded pipeline (20 beacons, then the audit) failed
- * now and then, because a random canary path token was sometimes of a shape the engine did not catch (a slug to the
- * old engine; the new one scrubbed the random-letter run id instead, so the canary page views were never found).
- * Here the same run, 20 times with 20 seeds: every canary passes and the whole audit passes.
+ * `tokumei audit --canary` on a clean embedded pipeline (20 beacons, then the audit) draws random canary path tokens;
+ * a token of a shape the engine does not catch (or one whose random letters the engine scrubs, so the canary page
+ * views are never found) fails the audit only for some seeds, which looks like a flake. So the same run goes 20 times
+ * with 20 seeds here: every canary passes and the whole audit passes.
  */
 describe('canary audit on a clean embedded pipeline, 20 seeds', () => {
   let running: Running;

@@ -48,8 +48,8 @@ const logger = createLogger({ level: 'warn' });
 const NOW = Math.floor(Date.now() / 1000);
 const START = Math.floor(NOW / DAY) * DAY - 3 * DAY;
 const traffic = generateTraffic('grafana.example.com', START, 3, 40, 7);
-// Issue 11, attack 1: one person on a page of their own on three days, and in two import runs of the first day: five
-// visitor hashes, each in its own salt domain.
+// The first k-anonymity attack (k-anonymity.test.ts): one person on a page of their own on three days, and in two
+// import runs of the first day: five visitor hashes, each in its own salt domain.
 const first = traffic.rows.find((r) => r.site === traffic.site && r.event === 'pageview' && r.visitor !== '0') ?? expect.fail('no row');
 traffic.rows.push(...[0, 1, 2, 0, 0].map((day, i) => ({
   ...first, ts: START + day * DAY + 600, path: '/secret', session: String(7_000 + i), visitor: String(8_000 + i), salt_domain: i < 3 ? '0' : String(9_000 + i),

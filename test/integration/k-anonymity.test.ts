@@ -8,7 +8,7 @@ import { BROWSER_UA } from '../helpers/pipeline.js';
 import { FIXTURE_LOGGER, openStatsFixture, type StatsFixture } from '../helpers/stats-fixture.js';
 import { truthBreakdown, type Range } from '../helpers/traffic.js';
 
-// Issue 11's attacks, tried against the real pipeline at the default k = 5: records go through the privacy engine
+// Attacks on k-anonymity, tried against the real pipeline at the default k = 5: records go through the privacy engine
 // (real salts: a day salt while the day is live, run salts for an old day's import) into chDB, and the stats API is
 // asked what an adversary would ask. Each attack is checked on live days and again once the days are rolled up.
 
@@ -83,7 +83,7 @@ async function breakdown(r: Range | string, dimension: string, limit = 100): Pro
 }
 const value = (body: Body, v: string) => body.rows.find((r) => r.value === v && r.other !== true);
 const other = (body: Body) => body.rows.find((r) => r.other === true);
-/** What the rule before issue 11 counted: distinct hashes over the whole range, summed over days. */
+/** What a rule blind to salt domains would count: distinct hashes over the whole range, summed over days. */
 const hashes = (path: string) => new Set(rows.filter((r) => r.site === SITE && r.path === path).map((r) => r.visitor)).size;
 
 beforeAll(async () => {

@@ -33,7 +33,8 @@ const GROUP_DIMENSION: ColumnPolicy = { name: 'dimension', type: LC, source: 'fi
 const PAGEVIEWS_SUM: ColumnPolicy = { name: 'pageviews', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count', purpose: 'page views' };
 const VISITORS_STATE: ColumnPolicy = { name: 'visitors', type: 'AggregateFunction(uniq, UInt64)', source: 'events.visitor', transform: 'uniq sketch of hashes', purpose: 'unique visitors' };
 const SESSIONS_STATE: ColumnPolicy = { name: 'sessions', type: 'AggregateFunction(uniq, UInt64)', source: 'events.session', transform: 'uniq sketch of hashes', purpose: 'sessions' };
-// Issue 11 (migration 006_salt_domains.sql): k-anonymity is judged per salt domain (UTC day + this).
+// k-anonymity is judged per salt domain (UTC day + this, migration 006_salt_domains.sql): hashes made with different
+// salts never match, so summed across domains one person seen in k domains would pass as k visitors.
 const SALT_DOMAIN: ColumnPolicy = { name: 'salt_domain', type: 'UInt64', source: 'events.salt_domain', transform: 'group key', purpose: 'k-anonymity per salt domain' };
 
 export const EVENTS_TABLE: TablePolicy = {
@@ -105,7 +106,8 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
     ['day', 'Date', 'salt day'], ['commitment', 'String', 'SHA-256 of the salt (a commitment; the salt cannot be derived from it)'],
     ['created', "DateTime('UTC')", 'clock'], ['destroyed', "Nullable(DateTime('UTC'))", 'clock'], ['version', 'UInt64', 'clock (ms)'],
   ]),
-  // Issue 4: statistics tables (packages/store/migrations/003_stats.sql), each filled by a materialized view on events.
+  // Statistics tables (packages/store/migrations/003_stats.sql), each filled by a materialized view on events: the stats
+  // API and Grafana read these, so no analyst query needs the events table.
   {
     table: 'agg_site_hourly', kind: 'aggregate', purpose: 'Hourly page views, visitors and sessions per site (summary, time series)',
     retention: AGGREGATES_TTL,
@@ -195,7 +197,8 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
       { ...SALT_DOMAIN, source: 'state tables salt_domain', transform: 'group key (0 for totals and hours)' },
     ],
   },
-  // Issue 5: the privacy audit's last reports (packages/store/migrations/005_audit_reports.sql).
+  // The privacy audit's last reports (packages/store/migrations/005_audit_reports.sql), so GET /api/audit can answer
+  // without running an audit.
   OPERATIONAL('audit_reports', 'privacy audit reports, so GET /api/audit serves the last one', 'TOKUMEI_AGGREGATES_TTL_MONTHS, ClickHouse TTL', [
     ['created', "DateTime('UTC')", 'clock'], ['passed', 'UInt8', 'audit result'], ['schema_version', 'UInt32', 'report schema'],
     ['report', 'String', 'audit report as JSON: check results, evidence, masked samples (never a stored value)'],

@@ -69,8 +69,11 @@ export function decodeRawRecord(bytes: Buffer | Uint8Array | string): DecodeResu
 }
 
 /**
- * Partition key: one session's (or, without a sid, one client's) records stay in order on one partition. Hashed so
- * the key itself is not an identifier anyone could read off the topic.
+ * Partition key: one session's (or, without a sid, one client's) records stay in order on one partition. Hashed only
+ * to give a short key of fixed length: it is no privacy measure. An unsalted SHA-256 of site and IP is reversed by
+ * trying every IPv4 address, and the record it keys carries the IP and user agent in the clear anyway. Like that
+ * record it exists only on the raw topic, for the raw retention (TOKUMEI_RAW_RETENTION_MS); the embedded journal
+ * keeps values only and the worker never stores a key, so keying the hash would protect nothing the value exposes.
  */
 export function partitionKey(record: Pick<RawRecord, 'site' | 'sid' | 'ip'>): string {
   return createHash('sha256').update(`${record.site}\u0000${record.sid ?? record.ip}`).digest('base64url').slice(0, 16);

@@ -1,4 +1,4 @@
--- Statistics for analysts (issue 4). The stats API and the Grafana dashboard read only these tables (and bots_daily);
+-- Statistics for analysts. The stats API and the Grafana dashboard read only these tables (and bots_daily);
 -- none of them holds a URL beyond the scrubbed path, and the long-lived ones hold no per-visitor row.
 --
 -- Each table is filled by a materialized view on `events` and first backfilled from whatever `events` still holds,

@@ -1,4 +1,4 @@
--- Salt domains (issue 11). A visitor or session hash is made with one salt: the UTC day's, or an import run's salt
+-- Salt domains. A visitor or session hash is made with one salt: the UTC day's, or an import run's salt
 -- for that day (`run:<id>:<day>`, packages/privacy/src/salts.ts). Hashes of two domains never match, so one person
 -- is a new "visitor" in every domain, and k-anonymity can only be judged inside one: a breakdown value is named for
 -- the domains in which it reached TOKUMEI_MIN_VISITORS distinct hashes. The domain is the UTC day plus
