@@ -1,7 +1,8 @@
 /**
  * Error registry, after fastify's FST_ERR_* codes: every error a user can see has a stable code and, where it is
  * answered over HTTP, a status. Throw `new TokumeiError('TKM_...')`; the HTTP layer turns it into
- * `{"error": {"code", "message"}}`.
+ * `{"error": {"code", "message"}}`. Every code is thrown somewhere and documented in this package's README
+ * (test/registry.test.ts holds both).
  */
 export const ERRORS = {
   TKM_CONFIG: { status: 500, message: 'invalid configuration' },
@@ -26,7 +27,6 @@ export const ERRORS = {
   TKM_IMPORT_FORMAT: { status: 400, message: 'the access-log format is not usable' },
   TKM_IMPORT_INPUT: { status: 400, message: 'the access log cannot be read' },
   TKM_IMPORT_CHECKPOINT: { status: 409, message: 'the import checkpoint does not allow this import' },
-  TKM_NOT_IMPLEMENTED: { status: 501, message: 'not implemented yet' },
   TKM_INTERNAL: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
