@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { buildApiApp, type ApiApp } from '@tokumei/api';
 import { Registry } from 'prom-client';
-import { quietLogs } from '../../packages/ingest/test/harness.js';
+import { quietLogs } from '../helpers/logs.js';
 import { fuzz, type Random } from './budget.js';
 import { HOSTILE, SAFE } from './inputs.js';
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from '@tokumei/config';
 
 export const TEMP_PREFIX = 'tokumei-kafka-';
 
@@ -20,12 +21,12 @@ export async function reapOrphanedBrokers(log: (line: string) => void): Promise<
   for (const name of names) {
     const dir = join(base, name);
     const owner = readPid(join(dir, 'owner.pid'));
-    if (owner === undefined || isAlive(owner)) continue;
+    if (owner === undefined || isProcessAlive(owner)) continue;
     const nodeDirs = (await readdir(dir).catch(() => [])).filter((entry) => entry.startsWith('node-')).map((entry) => join(dir, entry));
     for (const nodeDir of nodeDirs) {
       const broker = readPid(join(nodeDir, 'broker.pid'));
       // Only kill a pid whose command line still names this dir: pids get reused.
-      if (broker !== undefined && isAlive(broker) && commandLineOf(broker).includes(nodeDir)) {
+      if (broker !== undefined && isProcessAlive(broker) && commandLineOf(broker).includes(nodeDir)) {
         log(`killing orphaned broker pid ${broker} from ${nodeDir}`);
         process.kill(broker, 'SIGKILL');
       }
@@ -40,16 +41,6 @@ function readPid(file: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '@tokumei/config';
 
 /**
  * chDB opens one data directory per process, so a CLI command (import, audit) cannot open the store while
@@ -42,19 +43,9 @@ function readInstanceFile(dataDir: string): InstanceInfo | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The instance running on this data directory, or undefined when none is (a file left by a crash is ignored). */
 export function findRunningInstance(dataDir: string): InstanceInfo | undefined {
   const info = readInstanceFile(dataDir);
-  if (info === undefined || typeof info.pid !== 'number' || info.pid === process.pid || !alive(info.pid)) return undefined;
+  if (info === undefined || typeof info.pid !== 'number' || info.pid === process.pid || !isProcessAlive(info.pid)) return undefined;
   return info;
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '@tokumei/config';
 import { TokumeiError } from '@tokumei/errors';
 
 /** Bytes of a file's beginning that, with device and inode, identify it across renames (log rotation). */
@@ -114,20 +115,11 @@ function takeLock(lock: string): void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(fs.readFileSync(lock, 'utf8'));
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) {
         throw new TokumeiError('TKM_IMPORT_CHECKPOINT', `this file is being imported by process ${pid}`);
       }
       fs.rmSync(lock, { force: true });
     }
   }
   throw new TokumeiError('TKM_IMPORT_CHECKPOINT', 'could not lock the checkpoint');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

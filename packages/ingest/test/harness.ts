@@ -1,24 +1,11 @@
 import type { Publisher } from '@tokumei/bus';
-import { Writable } from 'node:stream';
-import { createLogger, loadConfig, type Config } from '@tokumei/config';
+import { loadConfig, type Config } from '@tokumei/config';
 import { buildIngestApp, type IngestApp } from '@tokumei/ingest';
 import { decodeRawRecord, type DecodeResult } from '@tokumei/schema';
 import { Registry } from 'prom-client';
-import { captureLogs } from '../../../test/helpers/logs.js';
+import { captureLogs, quietLogs } from '../../../test/helpers/logs.js';
 
 export const NOW = Date.parse('2026-03-10T12:00:00Z');
-
-/** Warnings and errors only, still readable back: at trace level, logging costs more than the request itself. */
-export function quietLogs() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      chunks.push(chunk.toString());
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'warn', destination: stream }), text: () => chunks.join('') };
-}
 
 /**
  * An ingest app whose publisher keeps what it was given, decoded the way the worker decodes it, so a test can check
