@@ -13,7 +13,6 @@ import type { Bus, Publisher, Subscriber } from './types.js';
 type KafkaBusConfig = Pick<Config, 'rawTopic' | 'rawPartitions' | 'rawRetentionMs' | 'rawReplication' | 'busMaxPending' | 'consumerGroup'>;
 
 export class KafkaBus implements Bus {
-  readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
   private readonly admin: LazyAdmin;
   private readonly log: Logger;

@@ -19,7 +19,6 @@ export interface MemoryBusOptions {
  * that was acknowledged: the next process replays the journal under the same offsets.
  */
 export class MemoryBus implements Bus {
-  readonly kind = 'memory' as const;
   private readonly queue: ConsumedMessage[] = [];
   private nextOffset: bigint;
   private closed = false;

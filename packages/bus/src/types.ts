@@ -46,7 +46,6 @@ export interface Subscriber {
 }
 
 export interface Bus {
-  readonly kind: 'memory' | 'kafka';
   /** Creates the raw topic with Tokumei's retention if missing, and corrects the retention if it drifted. */
   ensureTopics(): Promise<void>;
   publisher(): Publisher;

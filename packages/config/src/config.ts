@@ -53,7 +53,7 @@ export interface KafkaConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The one place that reads the environment. Everything else receives a `Config`. */
-export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+export function loadConfig(env: Env = process.env): Config {
   const raw = (name: SettingName): string | undefined => {
     const value = env[name];
     if (value !== undefined && value.trim() !== '') return value.trim();
@@ -143,5 +143,5 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: oneOf('TOKUMEI_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     logFile: ((file) => (file === undefined ? undefined : path.resolve(file)))(raw('TOKUMEI_LOG_FILE')),
   };
-  return { ...config, ...overrides };
+  return config;
 }

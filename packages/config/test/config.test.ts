@@ -143,13 +143,9 @@ describe('loadConfig TOKUMEI_TRUST_PROXY', () => {
   });
 });
 
-describe('loadConfig enumerations and overrides', () => {
+describe('loadConfig enumerations', () => {
   it('refuses an unknown consent policy', () => {
     const error = configError({ TOKUMEI_CONSENT_POLICY: 'maybe' });
     expect(error.setting).toBe('TOKUMEI_CONSENT_POLICY');
-  });
-
-  it('applies overrides last', () => {
-    expect(loadConfig({ INGEST_PORT: '9000' }, { ingestPort: 1234 }).ingestPort).toBe(1234);
   });
 });

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TokumeiError } from '@tokumei/errors';
 import type { Logger } from '@tokumei/config';
@@ -52,7 +52,3 @@ export function createServer(options: ServerOptions) {
 }
 
 export type TokumeiServer = ReturnType<typeof createServer>;
-
-export async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
-  return app.listen({ host, port });
-}

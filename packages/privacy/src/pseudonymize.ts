@@ -41,11 +41,10 @@ export interface EventRow {
 
 export type DropReason = 'consent' | 'bad_url' | 'bad_site' | 'bot';
 
-/** A step's outcome: store the row, drop the record on purpose (counted), or refuse it as unreadable. */
+/** A step's outcome: store the row, or drop the record on purpose (counted). Unreadable records never get here. */
 export type StepResult =
   | { readonly kind: 'ok'; readonly row: EventRow }
-  | { readonly kind: 'drop'; readonly reason: DropReason }
-  | { readonly kind: 'dlq'; readonly reason: string };
+  | { readonly kind: 'drop'; readonly reason: DropReason };
 
 export interface PseudonymizeOptions extends Partial<Omit<PrivacyConfig, 'saltGraceMs' | 'saltTopic'>> {
   readonly consentPolicy: ConsentPolicy;
