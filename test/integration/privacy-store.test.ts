@@ -58,9 +58,12 @@ describe('salt lifecycle with the embedded file register and the salt_log', () =
     let now = Date.parse('2026-03-10T09:00:00Z');
     const records: SaltRecord[] = [];
     const sink = new ClickHouseSink(store.client);
+    // The store reports a salt's creation and destruction without waiting for the ledger write, as the worker does;
+    // the test keeps the writes to wait for them before reading the ledger.
+    const ledgerWrites: Promise<void>[] = [];
     const open = () => new SaltStore(new FileRegister(file), {
       graceMs: 2 * 3_600_000, now: () => now,
-      onRecord: (record) => { records.push(record); void sink.recordSalt(record); },
+      onRecord: (record) => { records.push(record); ledgerWrites.push(sink.recordSalt(record)); },
     });
 
     const first = open();
@@ -102,7 +105,7 @@ describe('salt lifecycle with the embedded file register and the salt_log', () =
     await third.close();
 
     // The ledger holds the commitment with creation and destruction times, never the salt.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await Promise.all(ledgerWrites);
     const ledger = await rows<{ day: string; commitment: string; created: string; destroyed: string | null }>(
       "SELECT day, commitment, created, destroyed FROM salt_log FINAL WHERE day = '2026-03-10'");
     expect(ledger).toEqual([{
