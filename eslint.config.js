@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', '.cache/**', 'test-results/**', 'packages/tracker/dist/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', '.cache/**', 'test-results/**', '**/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -21,5 +21,9 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['apps/*/bin/*.js'],
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
   },
 );

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Tokumei runs its TypeScript sources directly through tsx's loader: no build step between a clone and `npm start`.
-import { register } from 'tsx/esm/api';
+// The compiled CLI. `npm install` builds it (the root package's `prepare` runs `npm run build`); development and the
+// tests run the TypeScript sources instead, through bin/tokumei-dev.js.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/main.ts');
+const main = new URL('../dist/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('tokumei: not built (apps/tokumei/dist/main.js is missing): run `npm run build` in the repository\n');
+  process.exit(1);
+}
+await import(main.href);

@@ -1,11 +1,8 @@
 import { parseArgs } from 'node:util';
 import { isTokumeiError } from '@tokumei/errors';
-import { loadConfig, createLogger } from '@tokumei/config';
-import { FIELD_POLICY, renderFieldPolicy } from '@tokumei/privacy';
-import { createStoreClient, migrate } from '@tokumei/store';
-import { AUDIT_USAGE, auditCommand } from './audit-command.js';
-import { importCommand } from './import-command.js';
-import { startTokumei } from './runtime.js';
+
+// Every command is imported when it runs, never here: `tokumei --help` must not load fastify, kafkajs or chDB,
+// and `policy` needs nothing but the field policy.
 
 const USAGE = `Usage: tokumei <command> [options]
 
@@ -19,6 +16,7 @@ Commands:
 Configuration comes from environment variables; see README.md.`;
 
 async function start(): Promise<void> {
+  const [{ loadConfig, createLogger }, { startTokumei }] = await Promise.all([import('@tokumei/config'), import('./runtime.js')]);
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, file: config.logFile });
   const running = await startTokumei(config, logger);
@@ -48,6 +46,7 @@ async function start(): Promise<void> {
 }
 
 async function migrateCommand(): Promise<void> {
+  const [{ loadConfig, createLogger }, { createStoreClient, migrate }] = await Promise.all([import('@tokumei/config'), import('@tokumei/store')]);
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
   const store = await createStoreClient(config);
@@ -61,7 +60,8 @@ async function migrateCommand(): Promise<void> {
   }
 }
 
-function policyCommand(json: boolean): void {
+async function policyCommand(json: boolean): Promise<void> {
+  const { FIELD_POLICY, renderFieldPolicy } = await import('@tokumei/privacy/field-policy');
   process.stdout.write(json ? `${JSON.stringify(FIELD_POLICY, null, 2)}\n`
     : `# What Tokumei stores\n\nAnything not listed here never reaches ClickHouse.\n\n${renderFieldPolicy()}`);
 }
@@ -69,6 +69,7 @@ function policyCommand(json: boolean): void {
 async function main(argv: string[]): Promise<void> {
   // import has options of its own (and its own --help and exit codes), so it parses its arguments itself.
   if (argv[0] === 'import') {
+    const { importCommand } = await import('./import-command.js');
     process.exitCode = await importCommand(argv.slice(1));
     return;
   }
@@ -82,9 +83,11 @@ async function main(argv: string[]): Promise<void> {
     case 'start': return start();
     case 'migrate': return migrateCommand();
     case 'policy': return policyCommand(values.json === true);
-    case 'audit':
+    case 'audit': {
+      const { AUDIT_USAGE, auditCommand } = await import('./audit-command.js');
       if (values.help === true) return void process.stdout.write(`${AUDIT_USAGE}\n`);
       return auditCommand(argv.slice(argv.indexOf('audit') + 1));
+    }
     default:
       process.stderr.write(`tokumei: unknown command "${command}"\n\n${USAGE}\n`);
       process.exitCode = 2;

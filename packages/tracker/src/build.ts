@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { constants, gzipSync } from 'node:zlib';
-import { transformSync } from 'esbuild';
+import type * as Esbuild from 'esbuild';
 import type { ConsentPolicy } from '@tokumei/config';
+import { minifiedName, minifyTracker } from './minify.js';
 
 /** Every site's every page loads the script: the gzipped size is a budget a test enforces. */
 export const TRACKER_GZIP_BUDGET = 1536;
@@ -21,25 +23,24 @@ export interface TrackerScript {
   readonly etag: string;
 }
 
-const SOURCE = new URL('./tracker.js', import.meta.url);
 const built = new Map<ConsentPolicy, TrackerScript>();
 
 /**
- * Minifies the readable source with esbuild (no build step, no checked-in bundle). Runs once per policy and
- * process, at ingest start-up; esbuild's sync API starts its binary, which takes a few milliseconds.
+ * Compiled (dist/), the script was minified by `npm run build` and is read from disk; run from the TypeScript
+ * sources (development, tests) there is no build, so it is minified here with esbuild, a development dependency.
  */
+function minified(policy: ConsentPolicy): string {
+  const prebuilt = new URL(`./${minifiedName(policy)}`, import.meta.url);
+  if (existsSync(prebuilt)) return readFileSync(prebuilt, 'utf8');
+  const esbuild = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
+  return minifyTracker(readFileSync(new URL('./tracker.js', import.meta.url), 'utf8'), policy, esbuild.transformSync);
+}
+
+/** The script for a policy: built once per policy and process, at ingest start-up. */
 export function buildTracker(options: TrackerOptions): TrackerScript {
   const cached = built.get(options.consentPolicy);
   if (cached !== undefined) return cached;
-  const { code } = transformSync(readFileSync(SOURCE, 'utf8'), {
-    loader: 'js',
-    minify: true,
-    // Browsers with sendBeacon and fetch keepalive all read ES2019 (optional catch binding); nothing newer is used.
-    target: 'es2019',
-    legalComments: 'none',
-    define: { __TOKUMEI_CONSENT__: JSON.stringify(options.consentPolicy) },
-  });
-  const body = Buffer.from(code, 'utf8');
+  const body = Buffer.from(minified(options.consentPolicy), 'utf8');
   const script: TrackerScript = {
     body,
     gzipped: gzipSync(body, { level: constants.Z_BEST_COMPRESSION }),

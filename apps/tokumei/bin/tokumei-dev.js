@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// The CLI from its TypeScript sources, for development (`npm run dev -- <command>`) and the tests: tsx compiles on
+// the fly, and the `source` export condition makes every @tokumei/* package resolve to its src/ instead of dist/.
+import { register } from 'node:module';
+import { register as registerTsx } from 'tsx/esm/api';
+
+register('data:text/javascript,export function resolve(specifier, context, next) { return next(specifier, { ...context, conditions: [...context.conditions, "source"] }); }');
+registerTsx();
+await import('../src/main.ts');
