@@ -206,7 +206,8 @@ describe('health', () => {
     const down = await setup({ up: false });
     const response = await get(down.app, '/readyz');
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ status: 'unavailable', checks: { clickhouse: false } });
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.json()).toEqual({ error: { code: 'TKM_STORE_UNAVAILABLE', message: 'not ready: clickhouse unavailable' } });
   });
 
   it('/metrics answers Prometheus text', async () => {

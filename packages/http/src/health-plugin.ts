@@ -1,13 +1,23 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Histogram, type Registry } from 'prom-client';
+import type { ErrorCode } from '@tokumei/errors';
+import { errorBody } from './errors-plugin.js';
 
 export type ReadinessCheck = () => Promise<boolean>;
 
+/** What /readyz answers when a dependency is down: the code a request needing it would get. */
+const UNAVAILABLE = {
+  clickhouse: 'TKM_STORE_UNAVAILABLE',
+  bus: 'TKM_BUS_UNAVAILABLE',
+} as const satisfies Record<string, ErrorCode>;
+
+export type ReadinessName = keyof typeof UNAVAILABLE;
+
 export interface HealthOptions {
   readonly registry: Registry;
-  /** Named dependency checks for /readyz, e.g. { bus: () => bus.ready() }. */
-  readonly checks: Readonly<Record<string, ReadinessCheck>>;
+  /** Dependency checks for /readyz, e.g. { bus: () => bus.ready() }. */
+  readonly checks: Readonly<Partial<Record<ReadinessName, ReadinessCheck>>>;
 }
 
 /**
@@ -32,13 +42,15 @@ export const healthPlugin = fp((app: FastifyInstance, options: HealthOptions, do
   });
 
   app.get('/healthz', () => ({ status: 'ok' }));
+  const checks = Object.entries(options.checks) as [ReadinessName, ReadinessCheck][];
   app.get('/readyz', async (_request, reply) => {
-    const results: Record<string, boolean> = {};
-    await Promise.all(Object.entries(options.checks).map(async ([name, check]) => {
-      results[name] = await check().catch(() => false);
-    }));
-    const ready = Object.values(results).every(Boolean);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: results });
+    const results = await Promise.all(checks.map(async ([name, check]) => [name, await check().catch(() => false)] as const));
+    const down = results.filter(([, up]) => !up).map(([name]) => name);
+    const first = down[0];
+    if (first === undefined) return { status: 'ready', checks: Object.fromEntries(results) };
+    // A 503 like any other: the one error shape and Retry-After; the message names what is down (names only).
+    return reply.code(503).header('retry-after', '1')
+      .send(errorBody(UNAVAILABLE[first], `not ready: ${down.map((name) => `${name} unavailable`).join(', ')}`));
   });
   app.get('/metrics', async (_request, reply) => {
     return reply.header('content-type', options.registry.contentType).send(await options.registry.metrics());

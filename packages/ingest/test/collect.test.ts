@@ -179,7 +179,9 @@ describe('POST /collect refuses', () => {
     expect(response.statusCode).toBe(503);
     expect(errorCode(response)).toBe('TKM_BUS_CLOSED');
     expect(response.headers['retry-after']).toBeDefined();
-    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(errorCode(ready)).toBe('TKM_BUS_UNAVAILABLE');
   });
 
   it('GET /collect and unknown routes → 404 TKM_NOT_FOUND', async () => {
