@@ -6,11 +6,12 @@ import type { Registry } from 'prom-client';
 import { auditRoutes, internalAuditRoutes, type AuditRunner } from './routes/audit.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { statsRoutes } from './routes/stats.js';
+import { queryRoutes } from './query/route.js';
 import { DEFAULT_LIMITS, type QueryLimits } from './query-limits.js';
 
 export interface ApiDeps {
   /** minVisitors (TOKUMEI_MIN_VISITORS) defaults to the setting's default, 5, so callers that predate it stay k-anonymous. */
-  readonly config: Pick<Config, 'apiToken' | 'host'> & Partial<Pick<Config, 'minVisitors'>> & {
+  readonly config: Pick<Config, 'apiToken' | 'host'> & Partial<Pick<Config, 'minVisitors' | 'eventsTtlDays'>> & {
     /** TOKUMEI_SITES (config.privacy.sites): the site list shows these; without, only sites that reached k. */
     readonly privacy?: { readonly sites: ReadonlySet<string> | undefined };
   };
@@ -27,6 +28,8 @@ export interface ApiDeps {
 }
 
 const DEFAULT_MIN_VISITORS = 5;
+/** TOKUMEI_EVENTS_TTL_DAYS' default: how far back `POST /api/v2/query` reads events when the caller does not say. */
+const DEFAULT_EVENTS_TTL_DAYS = 30;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** Statistics without a token are for this machine only: refuse to serve them to a network. */
@@ -62,6 +65,10 @@ export async function buildApiApp(deps: ApiDeps) {
       sites: deps.config.privacy?.sites,
     });
     await api.register(auditRoutes, { clickhouse: deps.clickhouse, limits });
+    await api.register(queryRoutes, {
+      clickhouse: deps.clickhouse, limits, clock: deps.clock ?? Date.now, minVisitors: deps.config.minVisitors ?? DEFAULT_MIN_VISITORS,
+      eventsTtlDays: deps.config.eventsTtlDays ?? DEFAULT_EVENTS_TTL_DAYS,
+    });
   });
   const { controlToken, audit } = deps;
   if (controlToken !== undefined && audit !== undefined) {

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { buildApiApp, type ApiApp } from '@tokumei/api';
+import { Registry } from 'prom-client';
+import { captureLogs } from '../../../test/helpers/logs.js';
+
+// The route's wiring: the stats routes' bearer token, the error shape, and the limits every query carries. The
+// answers themselves are tested on real chDB (test/integration/query-v2.test.ts).
+
+const NOW = Date.parse('2026-03-10T12:34:56Z');
+const TOKEN = 'test-token-0123456789';
+interface Call { query: string; query_params: Record<string, unknown> }
+
+const apps: ApiApp[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+async function setup() {
+  const calls: Call[] = [];
+  const client = {
+    ping: () => Promise.resolve({ success: true }),
+    query: (params: Call) => {
+      calls.push(params);
+      return Promise.resolve({ json: () => Promise.resolve([]) });
+    },
+  };
+  const app = await buildApiApp({
+    config: { apiToken: TOKEN, host: '0.0.0.0' }, clickhouse: client as unknown as ClickHouseClient,
+    logger: captureLogs().logger, registry: new Registry(), clock: () => NOW,
+  });
+  apps.push(app);
+  return { app, calls };
+}
+
+const post = (app: ApiApp, payload: unknown, token: string | null = TOKEN) => app.inject({
+  method: 'POST', url: '/api/v2/query', payload: payload as Record<string, unknown>,
+  headers: token === null ? {} : { authorization: `Bearer ${token}` },
+});
+const body = { site_id: 'example.com', metrics: ['visitors'], date_range: '7d', filters: [['is', 'visit:country', ['JP']]] };
+
+describe('POST /api/v2/query', () => {
+  it('needs the stats bearer token', async () => {
+    const { app, calls } = await setup();
+    expect((await post(app, body, null)).statusCode).toBe(401);
+    expect((await post(app, body, 'wrong-token-0123456789')).statusCode).toBe(401);
+    expect(calls).toHaveLength(0);
+    expect((await post(app, body)).statusCode).toBe(200);
+  });
+
+  it('refuses an invalid query with 400 TKM_INVALID_QUERY naming the field, before any query', async () => {
+    const { app, calls } = await setup();
+    const response = await post(app, { ...body, metrics: ['scroll_depth'] });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: { code: 'TKM_INVALID_QUERY', message: "metrics: 'scroll_depth' is not supported yet: needs engagement beacons, which are not collected yet" } });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('bounds every query it runs (the regex check too) and passes values only as parameters', async () => {
+    const { app, calls } = await setup();
+    const response = await post(app, { ...body, dimensions: ['event:page'], filters: [['matches', 'event:page', ["^/a'b"]]] });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ results: [], meta: { source: 'events', min_visitors: 5, folded: false } });
+    expect(calls).toHaveLength(2);
+    for (const call of calls) {
+      expect(call.query).toMatch(/SETTINGS max_execution_time = [\d.]+, timeout_overflow_mode = 'throw',\s+max_memory_usage = 268435456, max_result_rows = 5000/);
+      expect(call.query).not.toContain("^/a'b");
+    }
+    expect(Object.values(calls[1]?.query_params ?? {})).toContain("^/a'b");
+  });
+});
