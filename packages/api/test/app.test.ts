@@ -122,6 +122,23 @@ describe('query validation', () => {
     expect(calls).toHaveLength(0);
   });
 
+  it.each([
+    ['summary', '/api/stats/summary?site=a&sit=b', 'querystring: unknown field "sit"'],
+    ['timeseries', '/api/stats/timeseries?site=a&intervl=day&form=2026-03-01', 'querystring: unknown fields "intervl", "form"'],
+    ['breakdown', '/api/stats/breakdown?site=a&dimension=page&limt=5', 'querystring: unknown field "limt"'],
+    ['realtime', '/api/stats/realtime?site=a&from=2026-03-01', 'querystring: unknown field "from"'],
+    ['sites', '/api/stats/sites?site=a', 'querystring: unknown field "site"'],
+    ['a key that is no field name', '/api/stats/summary?site=a&%3Cscript%3E=1', 'querystring: unknown field (unnamed)'],
+    ['many keys', '/api/stats/summary?site=a&k1=1&k2=2&k3=3&k4=4&k5=5&k6=6&k7=7', 'querystring: unknown fields "k1", "k2", "k3", "k4", "k5" and 2 more'],
+  ])('an unknown key (%s) → 400 TKM_INVALID_QUERY naming it, and no query runs', async (_name, url, message) => {
+    // fastify's default would strip the key and answer as if it were not there: a typo would go unnoticed.
+    const { app, calls } = await setup();
+    const response = await get(app, url);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: { code: 'TKM_INVALID_QUERY', message } });
+    expect(calls).toHaveLength(0);
+  });
+
   it('names the missing parameter', async () => {
     const { app } = await setup();
     const response = await get(app, '/api/stats/summary');

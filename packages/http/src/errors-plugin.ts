@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { ERRORS, isTokumeiError, type ErrorCode } from '@tokumei/errors';
 
 /** fastify's own error codes, translated into ours so every client sees one error vocabulary. */
@@ -29,15 +29,31 @@ interface AjvError {
   params?: { missingProperty?: string; additionalProperty?: string };
 }
 
-/** `<context> <field>: <rule>` from ajv's first error; the value itself is never part of it. */
-function validationMessage(context: string | undefined, first: AjvError | undefined): string {
+const MAX_NAMED_KEYS = 5;
+const nameKey = (key: string) => (NAMEABLE_KEY.test(key) ? JSON.stringify(key) : '(unnamed)');
+
+/**
+ * `<context> <field>: <rule>` from ajv's first error; the value itself is never part of it. ajv stops at the first
+ * unknown key; `unknown` (every top-level key the schema does not declare) lets the message name them all.
+ */
+function validationMessage(context: string | undefined, first: AjvError | undefined, unknown?: readonly string[]): string {
   const at = first?.instancePath === '' || first?.instancePath === undefined ? '' : first.instancePath.slice(1).replaceAll('/', '.');
   if (first?.keyword === 'additionalProperties') {
-    const key = first.params?.additionalProperty ?? '';
-    return `${context ?? 'request'}${at === '' ? '' : ` ${at}`}: unknown field ${NAMEABLE_KEY.test(key) ? JSON.stringify(key) : '(unnamed)'}`;
+    const keys = at === '' && unknown !== undefined && unknown.length > 0 ? unknown : [first.params?.additionalProperty ?? ''];
+    const more = keys.length > MAX_NAMED_KEYS ? ` and ${keys.length - MAX_NAMED_KEYS} more` : '';
+    return `${context ?? 'request'}${at === '' ? '' : ` ${at}`}: unknown field${keys.length > 1 ? 's' : ''} ${keys.slice(0, MAX_NAMED_KEYS).map(nameKey).join(', ')}${more}`;
   }
   const field = at === '' ? first?.params?.missingProperty ?? '(body)' : at;
   return `${context ?? 'request'} ${field}: ${first?.message ?? 'is invalid'}`;
+}
+
+/** Top-level keys of the validated part (query string or body) that its route schema does not declare. */
+function undeclaredKeys(request: FastifyRequest, context: string | undefined): string[] | undefined {
+  const part = context === 'querystring' ? request.query : context === 'body' ? request.body : undefined;
+  const schema = context === 'querystring' || context === 'body' ? request.routeOptions.schema?.[context] : undefined;
+  const declared = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  if (part === null || typeof part !== 'object' || Array.isArray(part) || declared === undefined) return undefined;
+  return Object.keys(part).filter((key) => !Object.hasOwn(declared, key));
 }
 
 export interface ErrorBody {
@@ -61,7 +77,7 @@ export const errorsPlugin = fp((app: FastifyInstance, options: { validationCode:
       message = error.message;
     } else if (error.validation !== undefined) {
       code = options.validationCode;
-      message = validationMessage(error.validationContext, error.validation[0]);
+      message = validationMessage(error.validationContext, error.validation[0], undeclaredKeys(request, error.validationContext));
     } else if (error.code !== undefined && FASTIFY_CODES[error.code] !== undefined) {
       code = FASTIFY_CODES[error.code] ?? 'TKM_BAD_REQUEST';
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {

@@ -11,6 +11,7 @@ export interface ServerOptions {
   /**
    * Validate JSON bodies as sent: no type coercion, no stripping of unknown keys, no wrapping or unwrapping of
    * arrays (fastify's ajv defaults do all three). Off for the API, whose query strings are text that must be coerced.
+   * Unknown keys are refused (400 naming them) either way: a schema with `additionalProperties: false` means it.
    */
   readonly strictSchemas?: boolean;
 }
@@ -31,7 +32,9 @@ export function createServer(options: ServerOptions) {
     forceCloseConnections: 'idle',
     clientErrorHandler: clientErrorHandler(options.logger),
     frameworkErrors,
-    ...(options.strictSchemas === true ? { ajv: { customOptions: { coerceTypes: false, removeAdditional: false } } } : {}),
+    // fastify's default (removeAdditional: true) would drop an unknown query key silently: `?sit=x` answered as if
+    // it were not there.
+    ajv: { customOptions: { removeAdditional: false, ...(options.strictSchemas === true ? { coerceTypes: false } : {}) } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   serveUnknownExpectations(app.server);
   let closing = false;

@@ -20,6 +20,7 @@ const BreakdownQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
 }, { additionalProperties: false });
 const RealtimeQuery = Type.Object({ site: Site }, { additionalProperties: false });
+const SitesQuery = Type.Object({}, { additionalProperties: false });
 
 export interface StatsRouteOptions {
   readonly clickhouse: ClickHouseClient;
@@ -74,6 +75,6 @@ export const statsRoutes: FastifyPluginAsync<StatsRouteOptions> = (fastify, opti
     return { site: request.query.site, ...await stats().realtime(request.query.site, new Date(options.clock())) };
   });
 
-  app.get('/api/stats/sites', async () => ({ sites: await stats().sites(options.sites, options.minVisitors) }));
+  app.get('/api/stats/sites', { schema: { querystring: SitesQuery } }, async () => ({ sites: await stats().sites(options.sites, options.minVisitors) }));
   return Promise.resolve();
 };
