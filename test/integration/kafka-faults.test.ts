@@ -86,6 +86,11 @@ describe('Kafka faults: three-broker KRaft cluster', () => {
       expect(partitions.map((p) => p.replicas.length)).toEqual([3, 3, 3]);
       const configs = await client.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }] });
       expect(configs.resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue).toBe('2');
+      // The salt register too: losing its only replica would stop every worker.
+      const saltTopic = env.TOKUMEI_SALT_TOPIC ?? '';
+      expect((await client.fetchTopicMetadata({ topics: [saltTopic] })).topics[0]?.partitions.map((p) => p.replicas.length)).toEqual([3]);
+      const saltConfigs = await client.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: saltTopic, configNames: ['min.insync.replicas'] }] });
+      expect(saltConfigs.resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue).toBe('2');
       victimId = partitions.find((p) => p.partitionId === 0)?.leader ?? -1;
     } finally {
       await client.disconnect();

@@ -14,8 +14,8 @@ const DAY = 86_400_000;
 const buses: KafkaBus[] = [];
 
 /** A register in a bus of its own, as in a separate replica. */
-function replica(topic: string, retentionMs = 2 * DAY): SharedRegister {
-  const config = testConfig({ KAFKA_BROKERS: brokers });
+function replica(topic: string, retentionMs = 2 * DAY, env: Record<string, string> = {}): SharedRegister {
+  const config = testConfig({ KAFKA_BROKERS: brokers, ...env });
   if (config.kafka === undefined) throw new Error('KAFKA_BROKERS missing');
   const bus = new KafkaBus(config.kafka, config, logger);
   buses.push(bus);
@@ -115,6 +115,21 @@ describe('KafkaRegister', () => {
     expect((await topicConfig(topic))['retention.ms']).toBe(String(30 * DAY));
     await replica(topic, retentionMs).load();
     expect(await topicConfig(topic)).toEqual(wanted);
+  });
+
+  it('creates its topic with the configured replication and a majority in sync (TOKUMEI_RAW_REPLICATION)', async () => {
+    // One broker here: the three-broker fault test checks 3 replicas and min.insync.replicas 2 on a real cluster.
+    const topic = uniqueName('register');
+    await replica(topic, 2 * DAY, { TOKUMEI_RAW_REPLICATION: '1' }).load();
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    expect(metadata?.partitions.map((p) => p.replicas.length)).toEqual([1]);
+    const described = await admin.describeConfigs({
+      includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
+    });
+    // Set on the topic, not the broker's default showing through.
+    expect(described.resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas'))
+      .toMatchObject({ configValue: '1', isDefault: false });
+    expect(registerTopicConfig(DAY, 3).find((e) => e.name === 'min.insync.replicas')?.value).toBe('2');
   });
 
   it('leaves nothing of a salt on the broker once the topic retention has passed', async () => {

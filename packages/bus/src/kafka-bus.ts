@@ -74,6 +74,8 @@ export class KafkaBus implements Bus {
   sharedRegister(options: SharedRegisterOptions): SharedRegister {
     const register = new KafkaRegister(this.kafka, {
       ...options, clientId: this.kafkaConfig.clientId, sessionTimeoutMs: this.kafkaConfig.sessionTimeoutMs,
+      // Salts are as needed as raw records: a register on one replica would stop every worker when its broker goes.
+      replication: this.config.rawReplication,
     }, this.log);
     this.closers.push(() => register.close());
     return register;

@@ -14,6 +14,8 @@ export interface KafkaRegisterOptions extends SharedRegisterOptions {
   readonly sessionTimeoutMs: number;
   /** How long one call waits for the broker or the reader before failing with TKM_BUS_UNAVAILABLE. */
   readonly timeoutMs?: number;
+  /** Replicas per partition when the topic is created (the raw topic's count); undefined: the brokers' default. */
+  readonly replication?: number | undefined;
 }
 
 interface Outgoing {
@@ -146,9 +148,11 @@ export class KafkaRegister implements SharedRegister {
   }
 
   private async connect(): Promise<void> {
-    const { topic, retentionMs } = this.options;
+    const { topic, retentionMs, replication } = this.options;
     await this.admin.connect();
-    await ensureTopic(this.admin, { topic, partitions: 1, config: registerTopicConfig(retentionMs), purpose: 'shared register' }, this.log);
+    await ensureTopic(this.admin, {
+      topic, partitions: 1, replicationFactor: replication, config: registerTopicConfig(retentionMs, replication), purpose: 'shared register',
+    }, this.log);
     const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
     const partitions = metadata.topics[0]?.partitions.length;
     // Kafka cannot remove partitions: a topic made with several has no total order, so refuse it.

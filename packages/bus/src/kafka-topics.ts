@@ -57,9 +57,10 @@ export function minInsyncReplicas(replication: number): number {
  * bounds every record's life by retention.ms even if the cleaner never runs. Segments roll at most hourly so both can
  * act (neither touches the segment being written, except retention once all of it expired). Tombstones go after a
  * minute, and the cleaner starts as soon as anything is dirty. LogAppendTime: retention counts from when the broker
- * stored the record, so a producer with a wrong clock cannot stretch it.
+ * stored the record, so a producer with a wrong clock cannot stretch it. With `replication` (TOKUMEI_RAW_REPLICATION,
+ * the one replica count Tokumei sets) writes need a majority of replicas in sync, as on the raw topic.
  */
-export function registerTopicConfig(retentionMs: number): TopicConfigEntry[] {
+export function registerTopicConfig(retentionMs: number, replication?: number): TopicConfigEntry[] {
   return [
     { name: 'cleanup.policy', value: 'compact,delete' },
     { name: 'retention.ms', value: String(retentionMs) },
@@ -68,6 +69,8 @@ export function registerTopicConfig(retentionMs: number): TopicConfigEntry[] {
     { name: 'min.cleanable.dirty.ratio', value: '0.01' },
     { name: 'min.compaction.lag.ms', value: '0' },
     { name: 'message.timestamp.type', value: 'LogAppendTime' },
+    // A salt proposal is written with acks=all like a beacon: the same majority rule keeps it through a broker loss.
+    ...(replication === undefined ? [] : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas(replication)) }]),
   ];
 }
 

@@ -24,7 +24,7 @@ export const SETTINGS = [
   { env: 'TOKUMEI_RAW_TOPIC', default: 'tokumei.raw', doc: 'Kafka topic for raw (not yet pseudonymized) records.' },
   { env: 'TOKUMEI_RAW_RETENTION_MS', default: '86400000', doc: 'Retention Tokumei sets on the raw topic (default 24 h).' },
   { env: 'TOKUMEI_RAW_PARTITIONS', default: '3', doc: 'Partition count when Tokumei creates the raw topic.' },
-  { env: 'TOKUMEI_RAW_REPLICATION', default: undefined, doc: 'Replicas of each raw topic partition when Tokumei creates it, with `min.insync.replicas` set to a majority (2 of 3). Unset: the brokers\' defaults.' },
+  { env: 'TOKUMEI_RAW_REPLICATION', default: undefined, doc: 'Replicas of each partition of the raw topic and of the salt register topic (`TOKUMEI_SALT_TOPIC`) when Tokumei creates them, with `min.insync.replicas` set to a majority (2 of 3). Unset: the brokers\' defaults.' },
   { env: 'TOKUMEI_KAFKA_SESSION_TIMEOUT_MS', default: '30000', doc: 'How long Kafka waits for a silent worker before giving its partitions to another.' },
   { env: 'TOKUMEI_CONSUMER_GROUP', default: 'tokumei-worker', doc: 'Kafka consumer group of the workers.' },
   { env: 'CLICKHOUSE_URL', default: undefined, doc: 'ClickHouse server URL (with user, password, database). Unset: embedded chDB.' },
