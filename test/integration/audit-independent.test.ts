@@ -56,8 +56,8 @@ describe('the independent detector does not share a scrubber rule\'s blind spot'
     expect(independent.status).toBe('fail');
     expect(independent.findings).toContainEqual(expect.objectContaining({ table: 'events', column: 'path', pattern: 'token', count: 1 }));
     expect(independent.findings).toContainEqual(expect.objectContaining({ table: 'events', column: 'utm_campaign', pattern: 'token', count: 1 }));
-    // The page table rolls the path up too.
-    expect(independent.findings).toContainEqual(expect.objectContaining({ table: 'agg_pages_hourly', column: 'path', pattern: 'token' }));
+    // The breakdowns roll the path up too (dimension 'page').
+    expect(independent.findings).toContainEqual(expect.objectContaining({ table: 'agg_dimensions_hourly', column: 'value', pattern: 'token' }));
     expect(JSON.stringify(report)).not.toContain(TOKEN);
     expect(report.appi?.requirements.find((r) => r.rule === 'Rules Art. 31(iii)')?.status).toBe('not met');
   });

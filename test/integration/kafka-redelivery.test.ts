@@ -51,7 +51,7 @@ describe('worker over real Kafka and chDB', () => {
         query: "SELECT count() AS c FROM events WHERE site = 'redelivery.example.com'", format: 'JSONEachRow',
       })).json<{ c: string }>())[0]?.c);
       const pageviews = async () => Number((await (await store.client.query({
-        query: "SELECT sum(pageviews) AS c FROM agg_pages_hourly WHERE site = 'redelivery.example.com'", format: 'JSONEachRow',
+        query: "SELECT sum(pageviews) AS c FROM agg_site_hourly WHERE site = 'redelivery.example.com'", format: 'JSONEachRow',
       })).json<{ c: string }>())[0]?.c);
       const workerWith = (subscriber: Subscriber) => new Worker({
         config, subscriber, sink: new ClickHouseSink(store.client), pseudonymizer: new Pseudonymizer(new MemorySaltStore(), config), logger,

@@ -34,7 +34,7 @@ describe('APPI framing', () => {
     const category = (store: string) => stores.find((s) => s.store === store)?.category;
     expect(category('Kafka topic tokumei.raw')).toBe('personal information');
     expect(category('table events')).toBe('pseudonymously processed information');
-    expect(category('table agg_pages_hourly')).toBe('statistical information');
+    expect(category('table agg_site_hourly')).toBe('statistical information');
     expect(category('Kafka topic tokumei.salts')).toBe('deleted descriptions etc.');
   });
 

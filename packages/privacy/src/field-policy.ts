@@ -75,18 +75,6 @@ const OPERATIONAL = (table: string, purpose: string, retention: string, columns:
 export const FIELD_POLICY: readonly TablePolicy[] = [
   EVENTS_TABLE,
   {
-    table: 'agg_pages_hourly', kind: 'aggregate', purpose: 'Hourly page views, visitors and sessions per path',
-    retention: AGGREGATES_TTL,
-    columns: [
-      GROUP_SITE,
-      { name: 'hour', type: "DateTime('UTC')", source: 'events.ts', transform: 'start of hour', purpose: 'time series' },
-      { name: 'path', type: 'String', source: 'events.path', transform: 'group key (already scrubbed)', purpose: 'page statistics' },
-      PAGEVIEWS_SUM,
-      VISITORS_STATE,
-      SESSIONS_STATE,
-    ],
-  },
-  {
     table: 'bots_daily', kind: 'aggregate', purpose: 'Bot requests counted per site and day, never stored per event',
     retention: AGGREGATES_TTL,
     columns: [

@@ -47,9 +47,9 @@ export interface MigrationResult {
 
 /**
  * Applies what is missing, in order, and records each version. Statements are idempotent (IF NOT EXISTS), so a
- * migration interrupted half-way is simply applied again.
+ * migration interrupted half-way is simply applied again. `dir` lets a test build a database as an older release left it.
  */
-export async function migrate(client: ClickHouseClient, config: TemplateConfig, logger: Logger): Promise<MigrationResult> {
+export async function migrate(client: ClickHouseClient, config: TemplateConfig, logger: Logger, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS tokumei_migrations (version UInt32, name String, applied DateTime('UTC') DEFAULT now())
             ENGINE = MergeTree ORDER BY version`,
@@ -60,7 +60,7 @@ export async function migrate(client: ClickHouseClient, config: TemplateConfig, 
   );
   const applied: string[] = [];
   let current = Math.max(0, ...done);
-  for (const migration of loadMigrations(config)) {
+  for (const migration of loadMigrations(config, dir)) {
     if (done.has(migration.version)) continue;
     for (const statement of migration.statements) await client.command({ query: statement });
     await client.insert({
@@ -78,7 +78,6 @@ export async function migrate(client: ClickHouseClient, config: TemplateConfig, 
 
 const RETENTION = [
   { table: 'events', ttl: (c: TemplateConfig) => `ts + toIntervalDay(${c.eventsTtlDays})` },
-  { table: 'agg_pages_hourly', ttl: (c: TemplateConfig) => `hour + toIntervalMonth(${c.aggregatesTtlMonths})` },
   { table: 'bots_daily', ttl: (c: TemplateConfig) => `day + toIntervalMonth(${c.aggregatesTtlMonths})` },
   { table: 'agg_site_hourly', ttl: (c: TemplateConfig) => `hour + toIntervalMonth(${c.aggregatesTtlMonths})` },
   { table: 'agg_dimensions_hourly', ttl: (c: TemplateConfig) => `hour + toIntervalMonth(${c.aggregatesTtlMonths})` },
