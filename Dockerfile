@@ -3,11 +3,11 @@
 #   docker run -p 8080:8080 -p 8081:8081 -e TOKUMEI_API_TOKEN=<long random string> -v tokumei-data:/app/data tokumei
 # (the API refuses to listen beyond loopback without a token). docker-compose.yml runs the same image once per role,
 # with Kafka and a ClickHouse server.
-# There is no build step: the `tokumei` bin runs the TypeScript sources through tsx.
+# Three stages: the manifests alone (so dependency layers are rebuilt only when dependencies change), a build stage
+# with every dependency that compiles the TypeScript and minifies the tracker, and the runtime stage with production
+# dependencies and the compiled JavaScript only: no tsx, TypeScript, vitest, eslint or playwright in the image.
 
-# Stage 1: only the package manifests, so the `npm ci` layer below is rebuilt when dependencies change and not on
-# every source edit. The globs match the root package.json's "workspaces". (npm therefore finds no bin file to link
-# into node_modules/.bin; the ENTRYPOINT runs the bin by its path instead.)
+# Stage 1: only the package manifests. The globs match the root package.json's "workspaces".
 FROM node:20-bookworm-slim AS manifests
 WORKDIR /src
 COPY . .
@@ -17,16 +17,25 @@ RUN mkdir -p /out \
       mkdir -p "/out/$(dirname "$f")" && cp "$f" "/out/$f"; \
     done
 
+# Stage 2: compile. --ignore-scripts: the root `prepare` (the build) needs the sources, copied after this layer.
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY --from=manifests /out/ ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY . .
+# The build stage's own nested node_modules (development versions) must not reach the runtime stage's.
+RUN npm run build && find packages apps -name node_modules -prune -exec rm -rf {} +
+
+# Stage 3: what runs. chDB (~570 MB, a prebuilt library: no compiler needed) is a production dependency; only embedded
+# mode loads it, but one simple image serves both modes. Its install script is empty, so --ignore-scripts loses nothing.
 FROM node:20-bookworm-slim
 WORKDIR /app
-
-# Everything in the lockfile, chDB included (~570 MB, a prebuilt library: no compiler needed). Only embedded mode
-# loads it; the distributed roles talk to a ClickHouse server, but one simple image serves both modes.
 COPY --from=manifests /out/ ./
-RUN npm ci --no-audit --no-fund \
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
  && npm cache clean --force
-
-COPY . .
+# The compiled packages and what they read at run time next to their code: migrations, the dashboard, the tracker.
+COPY --from=build /src/packages/ ./packages/
+COPY --from=build /src/apps/ ./apps/
 
 # Containers reach each other over the network, so the HTTP services bind every interface (the default,
 # 127.0.0.1, would be unreachable from outside the container). Embedded chDB data and the salt file live in

@@ -4,6 +4,6 @@
 import { register } from 'node:module';
 import { register as registerTsx } from 'tsx/esm/api';
 
-register('data:text/javascript,export function resolve(specifier, context, next) { return next(specifier, { ...context, conditions: [...context.conditions, "source"] }); }');
+register('./source-condition.js', import.meta.url);
 registerTsx();
 await import('../src/main.ts');

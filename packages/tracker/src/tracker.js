@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * Tokumei's browser tracker, served by ingest as /t.js. This is the readable source: ingest minifies it once at
  * start-up (src/index.ts) and replaces __TOKUMEI_CONSENT__ with its TOKUMEI_CONSENT_POLICY, so a site owner never
@@ -11,7 +12,8 @@
   if (previous && previous.loaded) return;
 
   // Only set while the script first runs; a deferred script still has it then.
-  const script = document.currentScript || document.querySelector('script[src$="/t.js"]');
+  const script = /** @type {HTMLScriptElement | null} */ (document.currentScript || document.querySelector('script[src$="/t.js"]'));
+  /** @param {string} name */
   const data = (name) => script && script.getAttribute('data-' + name);
 
   const site = data('site') || location.hostname;
@@ -33,7 +35,9 @@
   const excluded = (data('exclude') || '').split(',').map((pattern) => pattern.trim()).filter(Boolean)
     .map((pattern) => new RegExp('^' + pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$'));
 
+  /** @type {string | null | undefined} */
   let sid;
+  /** @returns {string} */
   const sessionId = () => {
     if (!sid) {
       try {
@@ -41,7 +45,7 @@
       } catch {
         // Storage can be blocked (sandboxed frames, strict settings): the id then lives as long as the page.
       }
-      if (!/^[\da-f]{32}$/.test(sid)) {
+      if (!sid || !/^[\da-f]{32}$/.test(sid)) {
         sid = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => (byte + 256).toString(16).slice(1)).join('');
         try {
           sessionStorage.setItem('tokumei.sid', sid);
@@ -53,6 +57,10 @@
     return sid;
   };
 
+  /**
+   * @param {string} event
+   * @param {string} [referrer]
+   */
   const send = (event, referrer) => {
     if (ignored || excluded.some((pattern) => pattern.test(location.pathname))) return;
     const lang = navigator.language;
@@ -77,7 +85,9 @@
   };
 
   // The fragment never reaches storage, so a fragment-only change (an in-page anchor) is not a new page.
+  /** @type {string | undefined} */
   let last;
+  /** @type {string | undefined} */
   let referrer = document.referrer;
   const pageview = () => {
     const page = location.href.split('#')[0];
@@ -87,8 +97,9 @@
     referrer = undefined; // the referrer brought the visitor to the first page, not to the later ones
   };
 
-  for (const method of ['pushState', 'replaceState']) {
+  for (const method of /** @type {const} */ (['pushState', 'replaceState'])) {
     const original = history[method];
+    /** @type {History['pushState']} */
     history[method] = function (...args) {
       const result = original.apply(this, args);
       pageview();
@@ -97,6 +108,7 @@
   }
   window.addEventListener('popstate', pageview);
 
+  /** @type {TokumeiApi} */
   const api = (command, name) => {
     if (command !== 'event') return;
     if (typeof name === 'string' && /^[\w.:-]{1,64}$/.test(name)) send(name);
