@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { DIMENSIONS } from '@tokumei/store';
 import { assertBuckets, parseRange, previousRange, type TimeRange } from '../time-range.js';
 import { StatsQueries } from '../stats-queries.js';
-import { DIMENSIONS, breakdown } from '../breakdown-queries.js';
+import { breakdown } from '../breakdown-queries.js';
 import { limitedDb, type QueryLimits } from '../query-limits.js';
 
 const Site = Type.String({ minLength: 1, maxLength: 100 });
