@@ -59,7 +59,13 @@ async function expectMatchesApi(page: Page, from: string, to: string): Promise<S
   for (const metric of ['visitors', 'pageviews', 'sessions'] as const) {
     expect(await page.locator(`[data-metric="${metric}"]`).textContent(), metric).toBe(int.format(summary[metric]));
   }
-  for (const dimension of ['page', 'entry_page', 'referrer', 'country', 'browser']) {
+  // The tables are the API's list of dimensions, in its order (screen was once missing from a list kept here).
+  const { dimensions } = await getJson<{ dimensions: { name: string; title: string }[] }>(`${api}/api/dimensions`);
+  expect(dimensions.map((d) => d.name)).toContain('screen');
+  const tables = await page.locator('table[data-dimension]').all();
+  expect(await Promise.all(tables.map((t) => t.getAttribute('data-dimension')))).toEqual(dimensions.map((d) => d.name));
+  expect(await page.locator('table[data-dimension] caption').allTextContents()).toEqual(dimensions.map((d) => d.title));
+  for (const dimension of dimensions.map((d) => d.name)) {
     const body = await getJson<BreakdownBody>(`${api}/api/stats/breakdown?${query}&dimension=${dimension}&limit=10`);
     const shown: string[][] = [];
     for (const tr of await page.locator(`table[data-dimension="${dimension}"] tbody tr`).all()) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createLogger } from '@tokumei/config';
 import { FIELD_POLICY } from '@tokumei/privacy';
-import { createStoreClient, migrate, type StoreClient } from '@tokumei/store';
+import { EVENT_DIMENSIONS, createStoreClient, migrate, type StoreClient } from '@tokumei/store';
 import { ClickHouseSink } from '@tokumei/worker';
 import { tempDir } from '../helpers/pipeline.js';
 import { generateTraffic, truthBreakdown } from '../helpers/traffic.js';
@@ -100,6 +100,12 @@ describe('Grafana dashboard', () => {
     const shape = (sql: string) => sql.replace(/dimension = ('[a-z_]+'|\$\{dimension:sqlstring\})/, 'dimension = ?');
     for (const q of breakdowns) expect(shape(q.sql), q.title).toBe(shape(breakdowns[0]?.sql ?? ''));
     expect(breakdowns[0]?.sql.match(/\$\{k\}/g)).toHaveLength(2);
+  });
+
+  it('offers every event dimension of the declaration as a breakdown choice (the analyst role cannot read agg_sessions)', () => {
+    const dimension = variable('dimension');
+    expect(dimension.query.split(',')).toEqual(EVENT_DIMENSIONS);
+    expect((dimension.options ?? []).map((o) => o.value)).toEqual(EVENT_DIMENSIONS);
   });
 
   it('every breakdown choice follows the API rule: k per salt domain and day, (other) only when it hides two values and k visitors', async () => {

@@ -1,64 +1,126 @@
-/* global uPlot, document, sessionStorage, URLSearchParams, fetch, history, location, clearInterval, setInterval, Option */
-// Tokumei's built-in dashboard: plain script, no framework. Every number shown comes from /api/stats/*; the page
-// keeps nothing but the chosen site and range (in the URL) and, when the API needs one, the token (sessionStorage).
+// @ts-check
+/* global uPlot, document, sessionStorage, URLSearchParams, fetch, history, location, clearInterval, setInterval, Option,
+   HTMLElement, HTMLInputElement, HTMLSelectElement, HTMLTableElement */
+// Tokumei's built-in dashboard: plain script, no framework. Every number shown comes from the stats API, and the
+// breakdowns shown are the ones GET /api/dimensions lists; the page keeps nothing but the chosen site and range (in
+// the URL) and, when the API needs one, the token (sessionStorage). Type-checked (tsconfig.json here), not compiled.
 'use strict';
+
+/** @typedef {'visitors' | 'pageviews' | 'sessions' | 'viewsPerSession' | 'bounceRate' | 'avgDuration'} Metric */
+/** @typedef {Record<Metric, number> & { previous?: Record<Metric, number> }} Summary */
+/** @typedef {{ time: string, visitors: number, pageviews: number }} Bucket */
+/** @typedef {{ value: string, visitors: number, pageviews: number, sessions: number, other?: true }} BreakdownRow */
+/** @typedef {{ rows: BreakdownRow[], minVisitors: number }} Breakdown */
+/** @typedef {{ name: string, kind: 'event' | 'session', label: string, title: string }} DimensionInfo */
+/** @typedef {{ site: string, from: string, to: string }} Period */
 
 const DAY = 86_400_000;
 const REFRESH_MS = 60_000;
-const TABLES = [
-  ['page', 'Pages', 'Page'], ['entry_page', 'Entry pages', 'Entry page'], ['exit_page', 'Exit pages', 'Exit page'],
-  ['referrer', 'Referrers', 'Referrer'], ['utm_source', 'UTM source', 'Source'], ['utm_medium', 'UTM medium', 'Medium'],
-  ['utm_campaign', 'UTM campaign', 'Campaign'], ['browser', 'Browsers', 'Browser'], ['os', 'Operating systems', 'OS'],
-  ['device', 'Devices', 'Device'], ['country', 'Countries', 'Country'], ['language', 'Languages', 'Language'],
-];
 
-const $ = (selector) => document.querySelector(selector);
+/**
+ * The element the page must have, of the kind the code needs (checked, so a changed page fails loudly).
+ * @template {Element} T
+ * @param {string} selector
+ * @param {{ new (): T, prototype: T }} type
+ * @returns {T}
+ */
+function $(selector, type) {
+  const element = document.querySelector(selector);
+  if (!(element instanceof type)) throw new Error(`the page has no ${selector}`);
+  return element;
+}
+/** @param {string} selector */
+const input = (selector) => $(selector, HTMLInputElement);
+
 const int = new Intl.NumberFormat('en-US');
-const FORMAT = {
-  visitors: (n) => int.format(n),
-  pageviews: (n) => int.format(n),
-  sessions: (n) => int.format(n),
-  viewsPerSession: (n) => n.toFixed(2),
-  bounceRate: (n) => `${(n * 100).toFixed(1)}%`,
-  avgDuration: (n) => (n >= 60 ? `${Math.floor(n / 60)}m ${Math.round(n % 60)}s` : `${Math.round(n)}s`),
-};
+/** @type {[Metric, (n: number) => string][]} */
+const FORMAT = [
+  ['visitors', (n) => int.format(n)],
+  ['pageviews', (n) => int.format(n)],
+  ['sessions', (n) => int.format(n)],
+  ['viewsPerSession', (n) => n.toFixed(2)],
+  ['bounceRate', (n) => `${(n * 100).toFixed(1)}%`],
+  ['avgDuration', (n) => (n >= 60 ? `${Math.floor(n / 60)}m ${Math.round(n % 60)}s` : `${Math.round(n)}s`)],
+];
+/** @param {number} ms */
 const utcDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 
+/** @type {uPlot | undefined} */
 let chart;
 let generation = 0;
+/** @type {number | undefined} */
 let timer;
+/** Asked once; forgotten on failure, so the next refresh asks again. @type {Promise<DimensionInfo[]> | undefined} */
+let dimensionList;
 
 function token() { return sessionStorage.getItem('tokumei.token'); }
 
-async function api(path, params) {
-  const url = `/api/stats/${path}?${new URLSearchParams(params)}`;
-  const headers = token() ? { authorization: `Bearer ${token()}` } : {};
-  const response = await fetch(url, { headers });
+/**
+ * GET an API route. The answer is JSON of the route's documented shape; the typed helpers below name it.
+ * @param {string} path
+ * @param {Record<string, string>} [params]
+ * @returns {Promise<any>}
+ */
+async function api(path, params = {}) {
+  const query = new URLSearchParams(params).toString();
+  const auth = token();
+  const response = await fetch(query === '' ? path : `${path}?${query}`, { headers: auth ? { authorization: `Bearer ${auth}` } : {} });
   if (response.status === 401) {
-    $('#login').hidden = false;
+    $('#login', HTMLElement).hidden = false;
     throw new Error('The API needs a token.');
   }
+  /** @type {{ error?: { code: string, message: string } }} */
   const body = await response.json();
   if (!response.ok) throw new Error(body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`);
   return body;
 }
 
-function state() {
-  return { site: $('#site').value, from: $('#from').value, to: $('#to').value };
+/** @param {Period} range @returns {Promise<Summary>} */
+const getSummary = (range) => api('/api/stats/summary', { ...range, compare: 'previous' });
+/** @param {Period} range @param {'hour' | 'day'} interval @returns {Promise<{ series: Bucket[] }>} */
+const getSeries = (range, interval) => api('/api/stats/timeseries', { ...range, interval });
+/** @param {string} site @returns {Promise<{ visitors: number }>} */
+const getRealtime = (site) => api('/api/stats/realtime', { site });
+/** @param {Period} range @param {string} dimension @returns {Promise<Breakdown>} */
+const getBreakdown = (range, dimension) => api('/api/stats/breakdown', { ...range, dimension, limit: '10' });
+/** @returns {Promise<{ sites: string[] }>} */
+const getSites = () => api('/api/stats/sites');
+
+/** @returns {Promise<DimensionInfo[]>} */
+function dimensions() {
+  dimensionList ??= api('/api/dimensions').then((/** @type {{ dimensions: DimensionInfo[] }} */ body) => body.dimensions, (error) => {
+    dimensionList = undefined;
+    throw error;
+  });
+  return dimensionList;
 }
 
+/** @param {unknown} error */
+function showError(error) {
+  const box = $('#error', HTMLElement);
+  box.textContent = error instanceof Error ? error.message : String(error);
+  box.hidden = false;
+}
+
+/** @returns {Period} */
+function state() {
+  return { site: $('#site', HTMLSelectElement).value, from: input('#from').value, to: input('#to').value };
+}
+
+/** @param {number} days */
 function setRange(days) {
   const today = utcDay(Date.now());
-  $('#to').value = today;
-  $('#from').value = utcDay(Date.parse(today) - (days - 1) * DAY);
+  input('#to').value = today;
+  input('#from').value = utcDay(Date.parse(today) - (days - 1) * DAY);
 }
 
+/** @param {Summary} summary */
 function showCards(summary) {
-  for (const [metric, format] of Object.entries(FORMAT)) {
-    const el = document.querySelector(`[data-metric="${metric}"]`);
+  for (const [metric, format] of FORMAT) {
+    const el = $(`[data-metric="${metric}"]`, HTMLElement);
     el.dataset.value = String(summary[metric]);
     el.textContent = format(summary[metric]);
-    const change = document.querySelector(`[data-change="${metric}"]`);
+    const change = $(`[data-change="${metric}"]`, HTMLElement);
     const before = summary.previous ? summary.previous[metric] : 0;
     const delta = before === 0 ? null : (summary[metric] - before) / before;
     change.textContent = delta === null ? 'no previous data' : `${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(0)}% vs previous period`;
@@ -68,10 +130,13 @@ function showCards(summary) {
   }
 }
 
+/** @param {Bucket[]} series @param {'hour' | 'day'} interval */
 function showChart(series, interval) {
   const xs = series.map((b) => Date.parse(b.time) / 1000);
+  /** @type {uPlot.AlignedData} */
   const data = [xs, series.map((b) => b.visitors), series.map((b) => b.pageviews)];
-  const width = Math.max(320, $('#chart').clientWidth || 800);
+  const target = $('#chart', HTMLElement);
+  const width = Math.max(320, target.clientWidth || 800);
   if (chart) chart.destroy();
   chart = new uPlot({
     width, height: 280, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
@@ -81,28 +146,41 @@ function showChart(series, interval) {
       { label: 'Page views', stroke: '#12b76a', width: 2 },
     ],
     axes: [{}, { size: 60 }],
-  }, data, $('#chart'));
-  $('#chart').dataset.points = String(xs.length);
+  }, data, target);
+  target.dataset.points = String(xs.length);
 }
 
-function showTable(dimension, title, column, result) {
-  let table = document.querySelector(`table[data-dimension="${dimension}"]`);
-  if (!table) {
-    table = document.createElement('table');
-    table.dataset.dimension = dimension;
-    table.innerHTML = `<caption></caption><thead><tr><th></th><th>Visitors</th><th>Views</th></tr></thead><tbody></tbody>`;
-    table.querySelector('caption').textContent = title;
-    table.querySelector('th').textContent = column;
-    $('#tables').append(table);
+/** The dimension's table, made (caption, head, body) the first time it is shown. @param {DimensionInfo} dimension */
+function tableFor(dimension) {
+  const found = document.querySelector(`table[data-dimension="${dimension.name}"]`);
+  if (found instanceof HTMLTableElement) return found;
+  const table = document.createElement('table');
+  table.dataset.dimension = dimension.name;
+  table.createCaption().textContent = dimension.title;
+  const head = table.createTHead().insertRow();
+  for (const text of [dimension.label, 'Visitors', 'Views']) {
+    const th = document.createElement('th');
+    th.textContent = text;
+    head.append(th);
   }
-  const body = table.querySelector('tbody');
+  table.createTBody();
+  $('#tables', HTMLElement).append(table);
+  return table;
+}
+
+/** @param {DimensionInfo} dimension @param {Breakdown} result */
+function showTable(dimension, result) {
+  const table = tableFor(dimension);
+  const body = table.tBodies.item(0) ?? table.createTBody();
   body.replaceChildren(...result.rows.map((row) => {
     const tr = document.createElement('tr');
     if (row.other) {
       tr.className = 'other';
       tr.title = `values seen by fewer than ${result.minVisitors} visitors on a day`;
     }
-    for (const [text, value] of [[row.value === '' ? '(none)' : row.value, row.value], [int.format(row.visitors), row.visitors], [int.format(row.pageviews), row.pageviews]]) {
+    /** @type {[string, string | number][]} */
+    const cells = [[row.value === '' ? '(none)' : row.value, row.value], [int.format(row.visitors), row.visitors], [int.format(row.pageviews), row.pageviews]];
+    for (const [text, value] of cells) {
       const td = document.createElement('td');
       td.textContent = text;
       td.dataset.value = String(value);
@@ -111,7 +189,7 @@ function showTable(dimension, title, column, result) {
     return tr;
   }));
   if (result.rows.length === 0) body.innerHTML = '<tr><td colspan="3">No data</td></tr>';
-  $('#k').textContent = String(result.minVisitors);
+  $('#k', HTMLElement).textContent = String(result.minVisitors);
 }
 
 async function refresh() {
@@ -122,58 +200,65 @@ async function refresh() {
   const days = (Date.parse(params.to) - Date.parse(params.from)) / DAY + 1;
   const interval = days <= 2 ? 'hour' : 'day';
   try {
-    const [summary, series, realtime, ...tables] = await Promise.all([
-      api('summary', { ...params, compare: 'previous' }),
-      api('timeseries', { ...params, interval }),
-      api('realtime', { site: params.site }),
-      ...TABLES.map(([dimension]) => api('breakdown', { ...params, dimension, limit: '10' })),
+    const shown = await dimensions();
+    const [summary, series, realtime, tables] = await Promise.all([
+      getSummary(params),
+      getSeries(params, interval),
+      getRealtime(params.site),
+      Promise.all(shown.map((d) => getBreakdown(params, d.name))),
     ]);
     if (mine !== generation) return; // a newer refresh started meanwhile
     showCards(summary);
     showChart(series.series, interval);
-    const live = $('[data-metric="realtime"]');
+    const live = $('[data-metric="realtime"]', HTMLElement);
     live.dataset.value = String(realtime.visitors);
     live.textContent = int.format(realtime.visitors);
-    TABLES.forEach(([dimension, title, column], i) => showTable(dimension, title, column, tables[i]));
-    $('#error').hidden = true;
+    shown.forEach((dimension, i) => {
+      const result = tables[i];
+      if (result) showTable(dimension, result);
+    });
+    $('#error', HTMLElement).hidden = true;
     document.body.dataset.loaded = `${params.site}|${params.from}|${params.to}`;
   } catch (error) {
-    $('#error').textContent = error.message;
-    $('#error').hidden = false;
+    showError(error);
   }
 }
 
 function schedule() {
   clearInterval(timer);
-  if ($('#auto').checked) timer = setInterval(refresh, REFRESH_MS);
+  if (input('#auto').checked) timer = setInterval(refresh, REFRESH_MS);
 }
 
+/** @param {URLSearchParams} query */
 async function loadSites(query) {
   try {
-    const { sites } = await api('sites', {});
-    const wanted = query.get('site') || $('#site').value;
+    const { sites } = await getSites();
+    const picker = $('#site', HTMLSelectElement);
+    const wanted = query.get('site') || picker.value;
     const choices = wanted && !sites.includes(wanted) ? [wanted, ...sites] : sites;
-    $('#site').replaceChildren(...choices.map((s) => new Option(s, s)));
-    if (wanted) $('#site').value = wanted;
+    picker.replaceChildren(...choices.map((s) => new Option(s, s)));
+    if (wanted) picker.value = wanted;
   } catch (error) {
-    $('#error').textContent = error.message;
-    $('#error').hidden = false;
+    showError(error);
   }
 }
 
 function start() {
   const query = new URLSearchParams(location.search);
   setRange(7);
-  if (query.get('from')) $('#from').value = query.get('from');
-  if (query.get('to')) $('#to').value = query.get('to');
-  $('#controls').addEventListener('change', () => { schedule(); void refresh(); });
+  const from = query.get('from');
+  const to = query.get('to');
+  if (from) input('#from').value = from;
+  if (to) input('#to').value = to;
+  $('#controls', HTMLElement).addEventListener('change', () => { schedule(); void refresh(); });
   for (const button of document.querySelectorAll('[data-days]')) {
+    if (!(button instanceof HTMLElement)) continue;
     button.addEventListener('click', () => { setRange(Number(button.dataset.days)); void refresh(); });
   }
-  $('#login').addEventListener('submit', (event) => {
+  $('#login', HTMLElement).addEventListener('submit', (event) => {
     event.preventDefault();
-    sessionStorage.setItem('tokumei.token', $('#token').value);
-    $('#login').hidden = true;
+    sessionStorage.setItem('tokumei.token', input('#token').value);
+    $('#login', HTMLElement).hidden = true;
     void loadSites(query).then(refresh);
   });
   schedule();

@@ -5,6 +5,7 @@ import { createServer, errorsPlugin, healthPlugin, requireBearer } from '@tokume
 import type { Registry } from 'prom-client';
 import { auditRoutes, internalAuditRoutes, type AuditRunner } from './routes/audit.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { dimensionsRoutes } from './routes/dimensions.js';
 import { statsRoutes } from './routes/stats.js';
 import { queryRoutes } from './query/route.js';
 import { DEFAULT_LIMITS, type QueryLimits } from './query-limits.js';
@@ -69,6 +70,7 @@ export async function buildApiApp(deps: ApiDeps) {
       clickhouse: deps.clickhouse, limits, clock: deps.clock ?? Date.now, minVisitors: deps.config.minVisitors ?? DEFAULT_MIN_VISITORS,
       eventsTtlDays: deps.config.eventsTtlDays ?? DEFAULT_EVENTS_TTL_DAYS,
     });
+    await api.register(dimensionsRoutes);
   });
   const { controlToken, audit } = deps;
   if (controlToken !== undefined && audit !== undefined) {

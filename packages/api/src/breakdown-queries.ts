@@ -1,18 +1,10 @@
+import { isSessionDimension, type Dimension } from '@tokumei/store';
 import type { StatsDb } from './query-limits.js';
 import { startedSessions } from './stats-queries.js';
 import type { TimeRange } from './time-range.js';
 import { LIVE_DAYS, ROLLED, rangeParams, type RangeParams } from './rolled-days.js';
 
 const DAY_MS = 86_400_000;
-
-/** Dimensions kept per page view in agg_dimensions_hourly (the API name is the stored `dimension` value). */
-export const EVENT_DIMENSIONS = [
-  'page', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'browser', 'os', 'device', 'country', 'language', 'screen',
-] as const;
-/** Dimensions of a whole session, from agg_sessions: where it started and where it ended. */
-export const SESSION_DIMENSIONS = ['entry_page', 'exit_page'] as const;
-export const DIMENSIONS = [...EVENT_DIMENSIONS, ...SESSION_DIMENSIONS] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
 
 export interface BreakdownRow {
   /** The value; '(other)' for the folded row. */
@@ -57,7 +49,7 @@ function cells(dimension: Dimension, use: Sources): string {
     branches.push(`SELECT day, salt_domain, value, visitors AS v, sessions AS s, pageviews AS pv FROM stats_daily FINAL
                    WHERE site = {site:String} AND dimension = {dimension:String} AND ${ROLLED}`);
   }
-  if (dimension === 'entry_page' || dimension === 'exit_page') {
+  if (isSessionDimension(dimension)) {
     const merge = dimension === 'entry_page' ? 'argMinMerge(entry_page)' : 'argMaxMerge(exit_page)';
     // The summary's started sessions with page, visitor and domain added: same filter, so these add up to the summary's.
     for (const parity of use.live ? [0, 1] as const : []) {
