@@ -25,7 +25,10 @@ const LAUNCH_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disab
 
 /** Beacons are asynchronous and the worker batches: generous for a slow CI machine, quick when things work. */
 const ARRIVAL_MS = 15_000;
-/** After the expected rows arrived, how long an unexpected extra beacon gets to show up. */
+/**
+ * After the expected rows arrived, how long an unexpected extra beacon gets to show up. A window, not a wait for a
+ * condition: the extra beacon (a second send on pagehide, say) is what must not happen, and no condition shows that.
+ */
 const SETTLE_MS = 750;
 
 interface Chromium {

@@ -61,8 +61,10 @@ describe('embedded mode killed with SIGKILL', () => {
     running.push(second);
     const api = second.urls.api ?? '';
     const stored = await waitUntil(() => summary(api, SITE), (s) => s.pageviews >= accepted, 120_000, 250);
-    // Nothing more arrives later (no double counting of replayed records).
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Once the worker committed the replayed records, their segments are deleted: then nothing is left to replay, so
+    // nothing more can arrive later (no double counting still to come) and the count is final.
+    await waitUntil(() => Promise.resolve(fs.readdirSync(journal).map((f) => fs.statSync(path.join(journal, f)).size)),
+      (sizes) => sizes.reduce((a, b) => a + b, 0) === 0, 10_000);
     const settled = await summary(api, SITE);
     latencies.sort((a, b) => a - b);
     const p = (q: number) => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(1);
@@ -71,8 +73,5 @@ describe('embedded mode killed with SIGKILL', () => {
     expect(refused).toBe(0);
     expect(stored.pageviews).toBe(accepted);
     expect(settled.pageviews).toBe(accepted);
-    // Once the worker committed the replayed records, their segments are deleted.
-    await waitUntil(() => Promise.resolve(fs.readdirSync(journal).map((f) => fs.statSync(path.join(journal, f)).size)),
-      (sizes) => sizes.reduce((a, b) => a + b, 0) === 0, 10_000);
   }, 240_000);
 });

@@ -6,6 +6,11 @@ import { Registry } from 'prom-client';
 import { captureLogs } from '../../../test/helpers/logs.js';
 
 const NOW = Date.parse('2026-03-10T12:34:56Z');
+/**
+ * These answers take a few milliseconds; the bound only has to catch work that grows with a hostile range (building
+ * its buckets, say), and leaves room for a loaded 2-core CI machine. How fast is bench/'s business, not a unit test's.
+ */
+const PROMPT_MS = 2000;
 
 interface Call { query: string; query_params: Record<string, unknown>; clickhouse_settings?: unknown }
 
@@ -61,11 +66,11 @@ describe('dates ClickHouse cannot hold are refused before any query', () => {
     ['from after to, far in the future', 'from=2106-02-06&to=2106-01-01', 'from'],
   ];
   for (const route of routes) {
-    it.each(forms)(`${route.split('?')[0]}: %s → 400 TKM_INVALID_QUERY naming the parameter, in under a second`, async (_name, params, name) => {
+    it.each(forms)(`${route.split('?')[0]}: %s → 400 TKM_INVALID_QUERY naming the parameter, promptly`, async (_name, params, name) => {
       const { app, calls } = await setup();
       const started = performance.now();
       const response = await app.inject({ method: 'GET', url: `${route}&${params}` });
-      expect(performance.now() - started).toBeLessThan(1000);
+      expect(performance.now() - started).toBeLessThan(PROMPT_MS);
       expect(response.statusCode).toBe(400);
       expect(response.json<ErrorJson>().error.code).toBe('TKM_INVALID_QUERY');
       expect(response.json<ErrorJson>().error.message).toMatch(new RegExp(`^${name} `));
@@ -96,7 +101,7 @@ describe('timeseries bucket cap', () => {
     expect(ok.statusCode).toBe(200); // 32 days: a month of 31 plus a day
     const started = performance.now();
     const refused = await app.inject({ method: 'GET', url: '/api/stats/timeseries?site=x.example&interval=hour&from=2026-01-01&to=2026-02-02T00:00:01Z' });
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(PROMPT_MS);
     expect(refused.statusCode).toBe(400);
     expect(refused.json<ErrorJson>().error).toEqual({
       code: 'TKM_INVALID_QUERY', message: 'interval=hour allows at most 768 buckets, this range has 769: ask for a shorter range or interval=day',
@@ -130,6 +135,7 @@ describe('timeseries bucket cap', () => {
 describe('every query carries the limits', () => {
   it('in its own SETTINGS clause (never as session settings), with the time left in the request', async () => {
     const { app, calls } = await setup(async () => {
+      // Each query takes time, so the request's budget visibly shrinks from one query to the next.
       await new Promise((resolve) => setTimeout(resolve, 30));
       return [];
     });
@@ -154,6 +160,7 @@ describe('every query carries the limits', () => {
 
   it('refuses to start a query once the request has used its time: 503 TKM_QUERY_LIMIT', async () => {
     const { app, calls } = await setup(async () => {
+      // Longer than the request's whole budget: the time itself is what this test is about.
       await new Promise((resolve) => setTimeout(resolve, 120));
       return [];
     }, { requestMs: 100 });
@@ -188,7 +195,7 @@ describe('store failures', () => {
       expect(response.json<ErrorJson>().error.code, url).toBe(code);
       expect(response.body).not.toContain(error.message);
     }
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(PROMPT_MS);
     expect(logs.text()).toContain(error.message);
   });
 

@@ -131,6 +131,7 @@ describe('MemoryBus subscriber', () => {
     const { seen, handler } = recorder();
     const subscriber = bus.subscriber();
     await subscriber.run(async (batch) => {
+      // A handler that takes time, so stop() is called with batches still queued: that is what it must drain.
       await new Promise((resolve) => setTimeout(resolve, 2));
       await handler(batch);
     });

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, vi } from 'vitest';
 import type { Socket } from 'node:net';
 import { createServer, errorsPlugin, type TokumeiServer } from '@tokumei/http';
 import { clientErrorHandler } from '../src/client-errors.js';
@@ -58,6 +58,13 @@ async function start() {
   await app.register(errorsPlugin, { validationCode: 'TKM_BAD_REQUEST' });
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => { release = resolve; });
+  /** What the server has seen, for tests that must wait for it: request paths as parsed, and whether close() began. */
+  const seen = { paths: [] as string[], closing: false };
+  app.server.on('request', (request: { url?: string }) => seen.paths.push(request.url ?? ''));
+  app.addHook('preClose', (done) => {
+    seen.closing = true;
+    done();
+  });
   app.post('/echo', (request) => ({ got: request.body }));
   app.get('/slow', async () => {
     await held;
@@ -68,7 +75,7 @@ async function start() {
   servers.push(app);
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
-  return { app, port: address.port, logs, release };
+  return { app, port: address.port, logs, release, seen };
 }
 
 function expectTkm(response: RawResponse, status: number, code: string) {
@@ -189,7 +196,7 @@ describe('fastify framework errors answer in the TKM_* shape', () => {
   });
 
   it('a request that arrives while the server drains → 503 TKM_SHUTTING_DOWN with Retry-After', async () => {
-    const { app, port, release } = await start();
+    const { app, port, release, seen } = await start();
     // The slow request keeps the connection busy (so close() does not drop it as idle); the next one on the same
     // connection is written once close() has begun.
     const socket = connect(port, '127.0.0.1');
@@ -197,12 +204,13 @@ describe('fastify framework errors answer in the TKM_* shape', () => {
     socket.on('data', (data) => received.push(data));
     const ended = new Promise((resolve) => socket.on('close', resolve));
     socket.write(head(['GET /slow HTTP/1.1', 'Host: example.com']));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await vi.waitFor(() => expect(seen.paths).toEqual(['/slow']));
     const closed = app.close();
     servers.splice(0);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await vi.waitFor(() => expect(seen.closing).toBe(true));
     socket.write(head(['GET /fast HTTP/1.1', 'Host: example.com']));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Parsed while /slow is still held: its answer waits behind /slow's on the connection.
+    await vi.waitFor(() => expect(seen.paths).toEqual(['/slow', '/fast']));
     release();
     await closed;
     socket.destroySoon();

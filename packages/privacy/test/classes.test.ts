@@ -43,8 +43,9 @@ describe('canonical form', () => {
       const started = performance.now();
       cleanUrl(`https://example.com/${text}/x?utm_source=${text}&utm_medium=${text.slice(0, 1000)}`, options, 'example.com');
       classify(text.slice(0, 512));
-      // Generous for a busy CI machine; a quadratic rule takes seconds here.
-      expect(performance.now() - started).toBeLessThan(250);
+      // Measured at most ~11 ms per input (~40 ms cold); a quadratic rule takes seconds here. The bound tells those
+      // apart with room for a loaded 2-core CI machine; the speed itself is measured in bench/, not here.
+      expect(performance.now() - started).toBeLessThan(1000);
     }
   });
 });
