@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '@tokumei/privacy';
+import { rollupDays } from '@tokumei/store';
 import { openStatsFixture, type StatsFixture } from '../helpers/stats-fixture.js';
 
 // POST /api/v2/query against real chDB, on a dataset small enough to count by hand (the numbers in the tests are
@@ -134,6 +135,26 @@ describe('POST /api/v2/query on a hand-counted dataset, k = 5', () => {
     expect(table(await ask({ metrics: ['visitors'], dimensions: ['event:page'], order_by: [['event:page', 'desc']] }))).toEqual([['/pricing', 6], ['/blog', 7], ['/', 14]]);
   });
 
+  it('unfiltered breakdowns come from the rollups and equal the same question asked of events, live and rolled up', async () => {
+    const compare = async () => {
+      for (const dimension of ['event:page', 'visit:entry_page', 'visit:exit_page', 'visit:browser', 'visit:country', 'visit:screen']) {
+        const question = { metrics: ['visitors', 'visits', 'pageviews', 'percentage'], dimensions: [dimension], include: { total_rows: true } };
+        const rollups = await ask(question);
+        // An order_by, even the default one, takes the question to events.
+        const events = await ask({ ...question, order_by: [['visitors', 'desc'], ['pageviews', 'desc']] });
+        expect([rollups.meta.source, events.meta.source]).toEqual(['rollups', 'events']);
+        expect(rollups.results, dimension).toEqual(events.results);
+        expect([rollups.meta.total_rows, rollups.meta.folded, rollups.meta.other], dimension)
+          .toEqual([events.meta.total_rows, events.meta.folded, events.meta.other]);
+      }
+      expect(table(await ask({ metrics: ['visitors', 'visits', 'pageviews'], dimensions: ['visit:entry_page'] }))).toEqual([['/', 9, 9, 15], ['/blog', 7, 7, 12]]);
+    };
+    await compare();
+    await rollupDays(fixture.store.client, { eventsTtlDays: 30, now: () => NOW });
+    await compare();
+    expect(table(await ask({ metrics: ['visitors', 'pageviews', 'bounce_rate'] }))).toEqual([[17, 29, 35]]);
+  });
+
   it('two dimensions: each pair is judged per salt domain, and (other) appears only with two values and k visitors', async () => {
     const a = await ask({ metrics: ['visitors', 'percentage'], dimensions: ['visit:browser', 'visit:country'] });
     expect(table(a)).toEqual([['Chrome', 'JP', 6, 35.3], ['Chrome', 'DE', 5, 29.4]]);
@@ -161,12 +182,18 @@ describe('POST /api/v2/query on a hand-counted dataset, k = 5', () => {
 
   it('a range beyond events retention says so, and answers for the retained part', async () => {
     const far = new Date((D0 - 60 * DAY) * 1000).toISOString().slice(0, 10);
-    const a = await ask({ metrics: ['visitors'], dimensions: ['event:page'], date_range: [far, RANGE[1]] });
-    expect(a.meta.warnings?.[0]).toMatch(/events are kept 30 days/);
+    const every = [['contains', 'event:page', ['/']]]; // a filter (every page matches) takes the question to events
+    const a = await ask({ metrics: ['visitors'], dimensions: ['event:page'], filters: every, date_range: [far, RANGE[1]] });
+    expect(a.meta.warnings?.[0]).toMatch(/^date_range starts before .*: events are kept 30 days/);
     expect(table(a)).toEqual([['/', 14], ['/blog', 7], ['/pricing', 6]]);
-    const all = await ask({ metrics: ['visitors'], dimensions: ['event:page'], date_range: 'all' });
+    const all = await ask({ metrics: ['visitors'], dimensions: ['event:page'], filters: every, date_range: 'all' });
     expect(all.meta.warnings).toBeUndefined();
     expect(table(all)).toEqual(table(a));
+    // The rollups keep 25 months: unfiltered, the same range needs no warning.
+    const rolled = await ask({ metrics: ['visitors'], dimensions: ['event:page'], date_range: [far, RANGE[1]] });
+    expect(rolled.meta).toMatchObject({ source: 'rollups' });
+    expect(rolled.meta.warnings).toBeUndefined();
+    expect(table(rolled)).toEqual(table(a));
     const gone = await ask({ metrics: ['visitors'], filters: [['is', 'visit:country', ['JP']]], date_range: [far, far] });
     expect(gone.results).toEqual([{ metrics: [null], dimensions: [] }]);
     expect(gone.meta.warnings).toHaveLength(1);

@@ -1,62 +1,12 @@
 import { TokumeiError } from '@tokumei/errors';
 import type { StatsDb } from '../query-limits.js';
-import { StatsQueries } from '../stats-queries.js';
-import type { TimeRange } from '../time-range.js';
+import { bucket, day, echo, metricValue, OTHER, sums, type QueryContext, type QueryResponse, type ResultRow } from './answer.js';
 import { patterns } from './filters.js';
 import type { ParsedQuery } from './parse.js';
-import { eventsSql, type Bucket, type ResolvedDimension, type SumsRow } from './sql.js';
-import type { Metric } from './spec.js';
+import { fromRollups, rollupPlan } from './rollups.js';
+import { eventsSql, type ResolvedDimension, type SumsRow } from './sql.js';
 
 const DAY = 86_400_000;
-export const OTHER = '(other)';
-/** What the rollups (stats_daily and the state tables) answer for a whole site: the summary's numbers. */
-const ROLLUP_METRICS: ReadonlySet<Metric> = new Set(['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration', 'percentage']);
-
-export interface QueryContext {
-  readonly db: StatsDb;
-  readonly now: number;
-  /** k (TOKUMEI_MIN_VISITORS). */
-  readonly minVisitors: number;
-  /** TOKUMEI_EVENTS_TTL_DAYS: how far back `events` (and so every filtered or broken-down answer) reaches. */
-  readonly eventsTtlDays: number;
-}
-
-export interface ResultRow { metrics: (number | null)[]; dimensions: string[] }
-
-export interface QueryResponse {
-  results: ResultRow[];
-  meta: Record<string, unknown>;
-  query: Record<string, unknown>;
-}
-
-interface Sums { visitors: number; visits: number; pageviews: number; events: number; bounces: number; duration: number; visit_views: number }
-
-const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-/** Plausible's roundings: bounce rate and duration whole, views per visit to 2 decimals, percentage to 1. */
-function metricValue(m: Metric, s: Sums, total: number): number {
-  switch (m) {
-    case 'visitors': case 'visits': case 'pageviews': case 'events': return s[m];
-    case 'bounce_rate': return Math.round(ratio(s.bounces, s.visits) * 100);
-    case 'visit_duration': return Math.round(ratio(s.duration, s.visits));
-    case 'views_per_visit': return round(ratio(s.visit_views, s.visits), 2);
-    case 'percentage': return round(ratio(s.visitors, total) * 100, 1);
-  }
-}
-
-const sums = (r: SumsRow): Sums => ({
-  visitors: Number(r.visitors), visits: Number(r.visits), pageviews: Number(r.pageviews), events: Number(r.events),
-  bounces: Number(r.bounces), duration: Number(r.duration), visit_views: Number(r.visit_views),
-});
-
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** `time` as Plausible resolves it: hours for one day, days up to a quarter, months beyond. */
-function bucket(range: TimeRange): Bucket {
-  const span = range.to.getTime() - range.from.getTime();
-  return span <= DAY ? 'time:hour' : span <= 92 * DAY ? 'time:day' : 'time:month';
-}
 
 /** RE2 patterns are compiled by ClickHouse itself before the question runs, so an invalid one is the client's 400, not a 500. */
 async function checkPatterns(db: StatsDb, list: readonly string[]): Promise<void> {
@@ -71,29 +21,6 @@ async function checkPatterns(db: StatsDb, list: readonly string[]): Promise<void
     }
     throw error;
   }
-}
-
-function echo(q: ParsedQuery, range: TimeRange, body: Record<string, unknown>, dimensions: readonly string[]): Record<string, unknown> {
-  return {
-    site_id: q.siteId, metrics: q.metrics,
-    date_range: [range.from.toISOString(), new Date(Math.max(range.from.getTime(), range.to.getTime() - 1000)).toISOString()],
-    filters: body.filters ?? [], dimensions, order_by: q.orderBy,
-    include: q.totalRows ? { total_rows: true } : {}, pagination: { limit: q.limit, offset: q.offset },
-  };
-}
-
-/** Unfiltered totals: the summary route's numbers, from the rollups, over the whole range they keep. */
-async function fromRollups(q: ParsedQuery, ctx: QueryContext, body: Record<string, unknown>): Promise<QueryResponse> {
-  const s = await new StatsQueries(ctx.db).summary(q.siteId, q.range);
-  const totals: Sums = {
-    visitors: s.visitors, visits: s.sessionsStarted, pageviews: s.pageviews, events: 0,
-    bounces: s.bounces, duration: s.avgDuration * s.sessionsStarted, visit_views: s.viewsPerSession * s.sessionsStarted,
-  };
-  return {
-    results: [{ metrics: q.metrics.map((m) => metricValue(m, totals, totals.visitors)), dimensions: [] }],
-    meta: { source: 'rollups', ...(q.totalRows ? { total_rows: 1 } : {}) },
-    query: echo(q, q.range, body, q.dimensions),
-  };
 }
 
 /**
@@ -145,7 +72,9 @@ async function fromEvents(q: ParsedQuery, ctx: QueryContext, body: Record<string
   return { results, meta, query };
 }
 
-export function runQuery(q: ParsedQuery, ctx: QueryContext, body: Record<string, unknown>): Promise<QueryResponse> {
-  const rollups = q.filters.length === 0 && q.dimensions.length === 0 && q.metrics.every((m) => ROLLUP_METRICS.has(m));
-  return rollups ? fromRollups(q, ctx, body) : fromEvents(q, ctx, body);
+/** Unfiltered questions the rollups can answer go there (today's speed); every other reads `events`. */
+export async function runQuery(q: ParsedQuery, ctx: QueryContext, body: Record<string, unknown>): Promise<QueryResponse> {
+  const plan = rollupPlan(q);
+  const answer = plan === undefined ? undefined : await fromRollups(q, plan, ctx, body);
+  return answer ?? fromEvents(q, ctx, body);
 }

@@ -27,28 +27,33 @@ export const EVENT_DIMENSIONS = {
   'event:name': 'event',
 } as const;
 
+const DIRECT = (column: string) => `if(${column} = '', 'Direct / None', toString(${column}))`;
+/** A property of the visit's first page view; `row` is the same property of one event, for rows without a visit. */
+const first = (row: string) => ({ session: `argMin(${row}, ts)`, row });
+
 /**
- * Properties of the visit, taken from its first page view (a session is one UTC day's hash, so it never spans two
- * domains of k). `select` is the aggregate over that session's page views; the column is `v_<name>`.
+ * Properties of the visit, taken from its page views (a session is one UTC day's hash, so it never spans two
+ * domains of k). `session` aggregates a session's page views; `row` answers for an event outside any session (a
+ * consent-signal page view, session 0), so such rows keep their browser or country as the rollups count them.
  */
 export const VISIT_DIMENSIONS = {
-  'visit:entry_page': 'argMin(path, ts)',
-  'visit:exit_page': 'argMax(path, ts)',
-  'visit:source': "if(argMin(referrer_host, ts) = '', 'Direct / None', toString(argMin(referrer_host, ts)))",
-  'visit:referrer': "if(argMin(referrer_host, ts) = '', 'Direct / None', toString(argMin(referrer_host, ts)))",
-  'visit:utm_source': 'toString(argMin(utm_source, ts))',
-  'visit:utm_medium': 'toString(argMin(utm_medium, ts))',
-  'visit:utm_campaign': 'toString(argMin(utm_campaign, ts))',
-  'visit:utm_term': 'toString(argMin(utm_term, ts))',
-  'visit:utm_content': 'toString(argMin(utm_content, ts))',
-  'visit:device': 'toString(argMin(device, ts))',
-  'visit:browser': 'toString(argMin(browser, ts))',
-  'visit:browser_version': 'toString(argMin(browser_version, ts))',
-  'visit:os': 'toString(argMin(os, ts))',
-  'visit:os_version': 'toString(argMin(os_version, ts))',
-  'visit:screen': 'toString(argMin(screen, ts))',
-  'visit:country': 'toString(argMin(country, ts))',
-} as const;
+  'visit:entry_page': { session: 'argMin(path, ts)', row: "''" },
+  'visit:exit_page': { session: 'argMax(path, ts)', row: "''" },
+  'visit:source': first(DIRECT('referrer_host')),
+  'visit:referrer': first(DIRECT('referrer_host')),
+  'visit:utm_source': first('toString(utm_source)'),
+  'visit:utm_medium': first('toString(utm_medium)'),
+  'visit:utm_campaign': first('toString(utm_campaign)'),
+  'visit:utm_term': first('toString(utm_term)'),
+  'visit:utm_content': first('toString(utm_content)'),
+  'visit:device': first('toString(device)'),
+  'visit:browser': first('toString(browser)'),
+  'visit:browser_version': first('toString(browser_version)'),
+  'visit:os': first('toString(os)'),
+  'visit:os_version': first('toString(os_version)'),
+  'visit:screen': first('toString(screen)'),
+  'visit:country': first('toString(country)'),
+} as const satisfies Record<string, { session: string; row: string }>;
 
 /** Plausible dimensions Tokumei cannot answer yet, with why. */
 export const UNSUPPORTED_DIMENSIONS: Readonly<Record<string, string>> = {

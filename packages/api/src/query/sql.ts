@@ -66,15 +66,17 @@ function sortKey(name: Metric | ResolvedDimension, dimensions: readonly Resolved
  * views of one (day, salt_domain, session): the session hash is made with its day's salt, so it never crosses a cell.
  */
 function rows(q: EventsQuery): string {
-  const visit = new Set<VisitDimension>([...q.dimensions, ...properties(q.filters)].filter(isVisitDimension));
-  const sessions = visit.size > 0 || q.metrics.some((m) => SESSION_METRICS.has(m));
-  const events = `SELECT toDate(ts) AS day, salt_domain, session, visitor, ts, event, path, host FROM events
+  const visit = [...new Set<VisitDimension>([...q.dimensions, ...properties(q.filters)].filter(isVisitDimension))];
+  const sessions = visit.length > 0 || q.metrics.some((m) => SESSION_METRICS.has(m));
+  const own = visit.map((d) => `, ${VISIT_DIMENSIONS[d].row} AS r_${visitColumn(d)}`).join('');
+  const events = `SELECT toDate(ts) AS day, salt_domain, session, visitor, ts, event, path, host${own} FROM events
     WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')}`;
   if (!sessions) return `SELECT *, toUInt64(0) AS s_views, toUInt64(0) AS s_duration FROM (${events})`;
-  const columns = [...visit].map((d) => `${VISIT_DIMENSIONS[d]} AS ${visitColumn(d)}`).join(', ');
-  return `SELECT * FROM (${events}) AS e LEFT JOIN (
-      SELECT toDate(ts) AS day, salt_domain, session, ${columns}${columns === '' ? '' : ', '}count() AS s_views,
-             toUInt64(max(ts) - min(ts)) AS s_duration
+  const columns = visit.map((d) => `${VISIT_DIMENSIONS[d].session} AS s_${visitColumn(d)}, `).join('');
+  const pick = visit.map((d) => `, if(session = 0, r_${visitColumn(d)}, s_${visitColumn(d)}) AS ${visitColumn(d)}`).join('');
+  return `SELECT day, salt_domain, session, visitor, ts, event, path, host, s_views, s_duration${pick}
+    FROM (${events}) AS e LEFT JOIN (
+      SELECT toDate(ts) AS day, salt_domain, session, ${columns}count() AS s_views, toUInt64(max(ts) - min(ts)) AS s_duration
       FROM events
       WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')} AND event = 'pageview' AND session != 0
       GROUP BY day, salt_domain, session) AS s USING (day, salt_domain, session)`;
@@ -102,7 +104,8 @@ export function eventsSql(q: EventsQuery, params: Record<string, unknown>): stri
   const order = [...q.orderBy.map(([name, dir]) => `${sortKey(name, q.dimensions)} ${dir.toUpperCase()}`), ...l.map((x) => `${x} ASC`)];
   if (q.orderBy.length === 0) {
     const time = q.dimensions.findIndex(isTimeDimension);
-    order.unshift(time >= 0 ? `l${time} ASC` : `${sortKey(q.metrics[0] ?? 'visitors', q.dimensions)} DESC`);
+    // The breakdown route's order (visitors, then page views) after the first metric, so both answer alike.
+    order.unshift(...(time >= 0 ? [`l${time} ASC`] : [`${sortKey(q.metrics[0] ?? 'visitors', q.dimensions)} DESC`, 'visitors DESC', 'pageviews DESC']));
   }
   params.k_offset = q.offset;
   params.k_end = q.offset + q.limit;
@@ -133,7 +136,10 @@ export function eventsSql(q: EventsQuery, params: Record<string, unknown>): stri
                 FROM (${rows(q)})
                 WHERE ${where}
                 GROUP BY ${groupBy('day, salt_domain, session, visitor')})
-              GROUP BY ${groupBy('day, salt_domain')})))
+              GROUP BY ${groupBy('day, salt_domain')}
+              -- A cell without visitors (consent-signal page views only) is no value: counted as one, it would let
+              -- (other) show a single withheld value's numbers.
+              HAVING visitors > 0)))
         GROUP BY ${['named', ...l].join(', ')}))
     WHERE NOT named OR (rn > {k_offset:UInt32} AND rn <= {k_end:UInt32})
     ORDER BY named, rn`;
