@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 
 const KEYS = ['alpha', 'bravo', 'charlie', 'delta', 'echo'] as const;
 const MESSAGES_PER_KEY = 10;
@@ -69,8 +69,15 @@ describe('Kafka test harness', () => {
       },
     });
     await arrived;
-    // Linger so a duplicate delivery (e.g. from a rebalance replay) would be caught.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // A duplicate delivery (a rebalance replay, say) could still come until the group has committed every offset it
+    // read; from then on it resumes from the end. A message the producer wrote twice is counted by the end offsets,
+    // so the consumer must have received it too before the group gets there.
+    await vi.waitFor(async () => {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId: `harness-test-${runId}`, topics: [topic] });
+      const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
+      expect(ends.map((e) => `${e.partition}:${done.get(e.partition)}`)).toEqual(ends.map((e) => `${e.partition}:${e.high}`));
+    }, { timeout: 30_000, interval: 100 });
 
     expect(received).toHaveLength(TOTAL);
     expect(received.filter((message) => message.key !== message.bodyKey)).toEqual([]);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { spawnTokumei, type TokumeiProcess } from '../helpers/processes.js';
+import { waitUntilConsumed } from '../helpers/faults.js';
 import { postBeacon, summary, tempDir, uniqueName, waitUntil } from '../helpers/pipeline.js';
 
 /** Settings for one isolated pipeline on the shared test broker. */
@@ -13,6 +14,14 @@ function pipelineEnv(): Record<string, string> {
     TOKUMEI_BATCH_SIZE: '50',
     TOKUMEI_LOG_LEVEL: 'warn',
   };
+}
+
+/**
+ * Until the worker group has committed the raw topic's end offsets: the worker commits only what it stored, so from
+ * then on nothing is redelivered and a count that is right now stays right (no double counting still to come).
+ */
+function untilCommitted(env: Record<string, string>): Promise<void> {
+  return waitUntilConsumed(env.KAFKA_BROKERS ?? '', env.TOKUMEI_RAW_TOPIC ?? '', env.TOKUMEI_CONSUMER_GROUP ?? '', 60_000);
 }
 
 /** Posts `total` beacons from `concurrency` clients; calls `onProgress` after each accepted one. */
@@ -50,7 +59,7 @@ describe('distributed mode: ingest and worker as separate processes over real Ka
     const accepted = await sendBeacons(ingest.urls.ingest ?? '', site, 500, 8);
     expect(accepted).toBe(500);
     await waitUntil(() => summary(worker.urls.api ?? '', site), (s) => s.pageviews >= 500, 60_000);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await untilCommitted(env);
     expect((await summary(worker.urls.api ?? '', site)).pageviews).toBe(500);
     expect(ingest.output()).not.toContain('Test/1.0');
   });
@@ -81,7 +90,7 @@ describe('distributed mode: ingest and worker as separate processes over real Ka
     await restarting;
     expect(accepted).toBe(total);
     await waitUntil(() => summary(worker.urls.api ?? '', site), (s) => s.pageviews >= total, 90_000, 250);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await untilCommitted(env);
     expect((await summary(worker.urls.api ?? '', site)).pageviews).toBe(total);
   });
 });

@@ -6,6 +6,7 @@ import { RAW_RECORD_VERSION, encodeRawRecord, partitionKey, type RawRecord } fro
 import { createStoreClient, migrate } from '@tokumei/store';
 import { ClickHouseSink, Worker, createWorkerMetrics } from '@tokumei/worker';
 import { Registry } from 'prom-client';
+import { waitUntilConsumed } from '../helpers/faults.js';
 import { BROWSER_UA, testConfig, uniqueName, waitUntil } from '../helpers/pipeline.js';
 
 const logger = createLogger({ level: 'warn' });
@@ -71,7 +72,8 @@ describe('worker over real Kafka and chDB', () => {
       const second = workerWith(bus.subscriber());
       await second.start();
       await waitUntil(count, (c) => c >= 15, 60_000);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Once the group committed offset 15, every message was stored and nothing is redelivered: the count is final.
+      await waitUntilConsumed(inject('kafkaBrokers'), topic, config.consumerGroup, 60_000);
       await second.stop();
       expect(await count()).toBe(15);
       expect(await pageviews()).toBe(15);
