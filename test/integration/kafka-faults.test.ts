@@ -7,10 +7,9 @@ import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startKafka, type KafkaCluster } from '../harness/kafka.js';
 import { BeaconStream, beaconsOnTopic, describeTally, storedBeacons, tally, waitUntilConsumed, type Outcome } from '../helpers/faults.js';
-import { tempDir, uniqueName } from '../helpers/pipeline.js';
+import { summary, tempDir, uniqueName, waitUntil } from '../helpers/pipeline.js';
 import { spawnTokumei, type TokumeiProcess } from '../helpers/processes.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const secondsSince = (t: number): string => ((Date.now() - t) / 1000).toFixed(1);
 const T0 = Date.now();
 /** Where a slow or stuck run spent its time. */
@@ -32,6 +31,38 @@ function pipelineEnv(brokers: string, extra: Record<string, string>): Record<str
 
 function admin(brokers: string): ReturnType<Kafka['admin']> {
   return new Kafka({ clientId: 'fault-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+}
+
+// Each phase of a fault lasts until what it is for has happened (the stream flows, the fault shows, the recovery
+// shows), not a fixed time: the conditions below, each with a bound that fails the test with its last value.
+const PHASE_MS = 90_000;
+
+/** Outcomes of beacons sent at or after `since` with this status. */
+function answered(stream: BeaconStream, since: number, status: number): number {
+  return stream.outcomes.filter((o) => o.sentAt >= since && o.status === status).length;
+}
+
+/** Until the stream flows end to end: beacons through ingest and Kafka are stored by the worker. */
+async function untilFlowing(api: string, site: string): Promise<void> {
+  await waitUntil(() => summary(api, site), (s) => s.pageviews >= 300, PHASE_MS, 250);
+}
+
+/** Until `count` beacons sent at or after `since` were answered `status`. */
+async function untilAnswered(stream: BeaconStream, since: number, status: number, count: number): Promise<void> {
+  await waitUntil(() => Promise.resolve(answered(stream, since, status)), (n) => n >= count, PHASE_MS, 100);
+}
+
+/** Until every partition of `topic` has a live leader other than `notLeader` and `replicas` in-sync replicas. */
+async function untilPartitions(brokers: string, topic: string, check: { notLeader?: number; isr?: number }): Promise<void> {
+  const client = admin(brokers);
+  await client.connect();
+  try {
+    await waitUntil(async () => (await client.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [],
+      (partitions) => partitions.length > 0 && partitions.every((p) => p.leader >= 0 && p.leader !== check.notLeader
+        && (check.isr === undefined || p.isr.length >= check.isr)), PHASE_MS, 250);
+  } finally {
+    await client.disconnect();
+  }
 }
 
 /** Ingest and worker (with the api role, which the worker's process also serves) against `brokers`. */
@@ -101,25 +132,32 @@ describe('Kafka faults: three-broker KRaft cluster', () => {
     const site = 'faults-cluster.example.com';
     const stream = new BeaconStream({ ingestUrl: pipeline.ingest.urls.ingest ?? '', site, perSecond: 150, maxOutstanding: 300 });
     stream.start();
-    step(`streaming; will kill node ${victimId}`);
-    await sleep(4_000);
+    step(`streaming; will kill node ${victimId} once beacons are stored`);
+    await untilFlowing(pipeline.worker.urls.api ?? '', site);
     const killedAt = Date.now();
     await victim.kill();
     step(`node ${victimId} killed`);
     const sentBeforeKill = stream.sent;
-    await sleep(6_000);
+    // Away until Kafka has moved the leadership off the dead node and the cluster took writes again without it.
+    await untilPartitions(cluster.brokers, topic, { notLeader: victimId });
+    const failedOverAt = Date.now();
+    step(`partition leaders moved off node ${victimId}`);
+    await untilAnswered(stream, failedOverAt, 202, 300);
     const restartAt = Date.now();
     await victim.restart();
     const backAt = Date.now();
     step(`node ${victimId} back`);
-    await sleep(4_000);
+    // Until the node has caught up (every partition in sync on all three replicas) and beacons are accepted.
+    await untilPartitions(cluster.brokers, topic, { isr: 3 });
+    await untilAnswered(stream, backAt, 202, 300);
     step(`stopping the stream after ${stream.sent} beacons; waiting for ${stream.pendingAnswers} answers`);
     const outcomes = await stream.stop();
 
     const t = await settle(cluster.brokers, env, pipeline, outcomes, site);
     const during = outcomes.filter((o) => o.sentAt >= killedAt && o.sentAt < backAt);
     console.log(`[fault] broker kill (3 nodes, rf 3, min.insync 2; node ${victimId} led raw partition 0): ${describeTally(t)}; ` +
-      `killed after ${sentBeforeKill} sent, away ${((backAt - killedAt) / 1000).toFixed(1)} s (restart took ${((backAt - restartAt) / 1000).toFixed(1)} s), ` +
+      `killed after ${sentBeforeKill} sent, leaders moved after ${((failedOverAt - killedAt) / 1000).toFixed(1)} s, ` +
+      `away ${((backAt - killedAt) / 1000).toFixed(1)} s (restart took ${((backAt - restartAt) / 1000).toFixed(1)} s), ` +
       `202s while away ${during.filter((o) => o.status === 202).length}/${during.length}; test ${secondsSince(testStart)} s`);
 
     expect(t.other, 'answers other than 202 and 503').toBe(0);
@@ -158,17 +196,19 @@ describe('Kafka faults: a single broker restarted', () => {
     const site = 'faults-restart.example.com';
     const stream = new BeaconStream({ ingestUrl: pipeline.ingest.urls.ingest ?? '', site, perSecond: 150, maxOutstanding: 300 });
     stream.start();
-    step('streaming; will restart the broker');
-    await sleep(4_000);
+    step('streaming; will restart the broker once beacons are stored');
+    await untilFlowing(pipeline.worker.urls.api ?? '', site);
     const stoppedAt = Date.now();
     await broker.shutdown();
     const downAt = Date.now();
     step('broker stopped');
-    await sleep(5_000);
+    // Down until ingest has turned beacons away (its pending bound filled), which the assertions below look for.
+    await untilAnswered(stream, downAt, 503, 100);
     await broker.restart();
     const backAt = Date.now();
     step('broker back');
-    await sleep(6_000);
+    // The assertions below count from 2 s after the restart (reconnecting takes that long): run until they can hold.
+    await untilAnswered(stream, backAt + 2_000, 202, 300);
     step(`stopping the stream after ${stream.sent} beacons; waiting for ${stream.pendingAnswers} answers`);
     const outcomes = await stream.stop();
 
