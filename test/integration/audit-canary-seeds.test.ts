@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CANARY_SHAPES, type AuditReport, type CheckResult } from '@tokumei/audit';
+import { CANARY_SHAPES } from '@tokumei/audit';
 import { createLogger } from '@tokumei/config';
 import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
+import { byId } from '../helpers/audit.js';
 import { BROWSER_UA, postBeacon, testConfig, waitUntil } from '../helpers/pipeline.js';
 
 const logger = createLogger({ level: 'warn' });
 const SEEDS = 20;
-
-function byId(report: AuditReport, id: CheckResult['id']): CheckResult {
-  return report.checks.find((c) => c.id === id) ?? expect.fail(`no ${id} check`);
-}
 
 /**
  * `tokumei audit --canary` on a clean embedded pipeline (20 beacons, then the audit) draws random canary path tokens;

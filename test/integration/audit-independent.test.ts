@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AuditReport, CheckResult } from '@tokumei/audit';
+import type { AuditReport } from '@tokumei/audit';
 import { createLogger } from '@tokumei/config';
 import { classify } from '@tokumei/privacy';
 import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
+import { byId } from '../helpers/audit.js';
 import { BROWSER_UA, postBeacon, testConfig, waitUntil } from '../helpers/pipeline.js';
 
 /**
@@ -16,10 +17,6 @@ vi.mock('../../packages/privacy/src/tokens.js', () => ({ hasToken: () => false }
 const logger = createLogger({ level: 'warn' });
 // Letters and digits as a session or reset token: the token rule's case (fewer than seven digits, no @, no dots).
 const TOKEN = 'Kx7QpLmN2oPqRs9TuVwX';
-
-function byId(report: AuditReport, id: CheckResult['id']): CheckResult {
-  return report.checks.find((c) => c.id === id) ?? expect.fail(`no ${id} check`);
-}
 
 describe('the independent detector does not share a scrubber rule\'s blind spot', () => {
   let running: Running;

@@ -1,16 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderMarkdown, withUniquenessThreshold, type AuditReport, type CheckResult } from '@tokumei/audit';
+import { renderMarkdown, withUniquenessThreshold, type AuditReport } from '@tokumei/audit';
 import { createLogger, type Config } from '@tokumei/config';
 import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
+import { byId } from '../helpers/audit.js';
 import { BROWSER_UA, postBeacon, testConfig, waitUntil } from '../helpers/pipeline.js';
 
 const logger = createLogger({ level: 'warn' });
-
-function byId(report: AuditReport, id: CheckResult['id']): CheckResult {
-  return report.checks.find((c) => c.id === id) ?? expect.fail(`no ${id} check`);
-}
 
 /** A small deterministic generator: realistic traffic is skewed (a few pages, one browser, one country dominate). */
 function rng(seed: number): () => number {

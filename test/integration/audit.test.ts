@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { AuditReport, CheckResult } from '@tokumei/audit';
+import type { AuditReport } from '@tokumei/audit';
 import { KafkaBus } from '@tokumei/bus';
 import { createLogger } from '@tokumei/config';
 import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
+import { byId } from '../helpers/audit.js';
 import { spawnTokumei, type TokumeiProcess } from '../helpers/processes.js';
 import { BROWSER_UA, getJson, postBeacon, summary, tempDir, testConfig, uniqueName, waitUntil } from '../helpers/pipeline.js';
 
@@ -22,10 +23,6 @@ function runAuditCli(env: Record<string, string>, args: string[]): Promise<{ cod
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
-function byId(report: AuditReport, id: CheckResult['id']): CheckResult {
-  return report.checks.find((c) => c.id === id) ?? expect.fail(`no ${id} check`);
 }
 
 /** Ordinary traffic first, so a clean audit has real rows to scan. */
