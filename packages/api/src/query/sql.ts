@@ -83,9 +83,41 @@ function rows(q: EventsQuery): string {
 }
 
 /**
+ * One row per cell (the dimensions' values in one day and salt domain). Visit metrics need each visit once per cell
+ * (its length and page count are the visit's, not the matching rows'), so they group per visit first; without them
+ * the rows are counted directly, which is what keeps an unfiltered breakdown of a month inside the memory limit.
+ */
+function cellsSql(q: EventsQuery, dims: readonly string[], groupBy: (extra: string) => string, where: string): string {
+  // A cell without visitors (consent-signal page views only) is no value: counted as one, it would let (other)
+  // show a single withheld value's numbers.
+  const having = 'HAVING visitors > 0';
+  if (!q.metrics.some((m) => SESSION_METRICS.has(m))) {
+    return `SELECT ${[...dims, ''].join(', ')} day, salt_domain, uniqExactIf(visitor, visitor != 0) AS visitors, toUInt64(0) AS visits,
+                   countIf(event = 'pageview') AS pageviews, count() AS events, toUInt64(0) AS bounces, toUInt64(0) AS duration,
+                   toUInt64(0) AS visit_views
+            FROM (${rows(q)})
+            WHERE ${where}
+            GROUP BY ${groupBy('day, salt_domain')}
+            ${having}`;
+  }
+  return `SELECT ${groupBy('day, salt_domain')}, uniqExactIf(visitor, visitor != 0) AS visitors,
+                 countIf(session != 0 AND sv > 0) AS visits, sum(pv) AS pageviews, sum(ev) AS events,
+                 countIf(session != 0 AND sv = 1) AS bounces, sumIf(sd, session != 0 AND sv > 0) AS duration,
+                 sumIf(sv, session != 0 AND sv > 0) AS visit_views
+          FROM (
+            SELECT ${[...dims, ''].join(', ')} day, salt_domain, session, visitor, countIf(event = 'pageview') AS pv, count() AS ev,
+                   any(s_views) AS sv, any(s_duration) AS sd
+            FROM (${rows(q)})
+            WHERE ${where}
+            GROUP BY ${groupBy('day, salt_domain, session, visitor')})
+          GROUP BY ${groupBy('day, salt_domain')}
+          ${having}`;
+}
+
+/**
  * The whole question as one query, k-anonymous before anything leaves ClickHouse (the rule of breakdown-queries.ts):
  *
- * 1. per visit and group: the rows the filters keep, grouped by the dimensions and the visit;
+ * 1. the rows the filters keep (grouped per visit first when visit metrics are asked, see cellsSql);
  * 2. per cell: a group's numbers in one salt domain (day, salt_domain), where `visitors` are distinct people;
  * 3. a group is named with its cells of at least k visitors; all other cells form one withheld row, shown as
  *    `(other)` only with at least two values and k visitors counted the least favourable way (`floor`);
@@ -125,21 +157,7 @@ export function eventsSql(q: EventsQuery, params: Record<string, unknown>): stri
           SELECT *, ${[...labels, ''].join(', ')}
                  if(row_number() OVER (PARTITION BY day, salt_domain, named ORDER BY visitors DESC, ${[...d, 'day'].join(', ')}) = 1, visitors, 0) AS floor_part
           FROM (
-            SELECT *, visitors >= {k:UInt64} AS named FROM (
-              SELECT ${groupBy('day, salt_domain')}, uniqExactIf(visitor, visitor != 0) AS visitors,
-                     countIf(session != 0 AND sv > 0) AS visits, sum(pv) AS pageviews, sum(ev) AS events,
-                     countIf(session != 0 AND sv = 1) AS bounces, sumIf(sd, session != 0 AND sv > 0) AS duration,
-                     sumIf(sv, session != 0 AND sv > 0) AS visit_views
-              FROM (
-                SELECT ${[...dims, ''].join(', ')} day, salt_domain, session, visitor, countIf(event = 'pageview') AS pv, count() AS ev,
-                       any(s_views) AS sv, any(s_duration) AS sd
-                FROM (${rows(q)})
-                WHERE ${where}
-                GROUP BY ${groupBy('day, salt_domain, session, visitor')})
-              GROUP BY ${groupBy('day, salt_domain')}
-              -- A cell without visitors (consent-signal page views only) is no value: counted as one, it would let
-              -- (other) show a single withheld value's numbers.
-              HAVING visitors > 0)))
+            SELECT *, visitors >= {k:UInt64} AS named FROM (${cellsSql(q, dims, groupBy, where)})))
         GROUP BY ${['named', ...l].join(', ')}))
     WHERE NOT named OR (rn > {k_offset:UInt32} AND rn <= {k_end:UInt32})
     ORDER BY named, rn`;
