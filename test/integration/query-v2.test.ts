@@ -169,6 +169,16 @@ describe('POST /api/v2/query on a hand-counted dataset, k = 5', () => {
     const hours = await ask({ metrics: ['visitors', 'pageviews'], dimensions: ['time:hour'] });
     expect(table(hours)).toEqual([[`${date(D0)} 09:00:00`, 6, 13], [`${date(D1)} 12:00:00`, 7, 12]]);
     expect(hours.meta.other).toBeUndefined(); // 10:00 (3) and 11:00 (1) of D0: one domain, largest 3 < 5
+    // Weeks start on Monday and months on the 1st, but a bucket that starts before the range is labelled with its first day.
+    const label = (start: (d: Date) => Date) => (s: number) => {
+      const d = new Date(s * 1000);
+      return new Date(Math.max(start(d).getTime(), D0 * 1000)).toISOString().slice(0, 10);
+    };
+    const monday = label((d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7))));
+    const month = label((d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)));
+    const buckets = (of: (s: number) => string) => (of(D0) === of(D1) ? [[of(D0), 17]] : [[of(D0), 10], [of(D1), 7]]);
+    expect(table(await ask({ metrics: ['visitors'], dimensions: ['time:week'] }))).toEqual(buckets(monday));
+    expect(table(await ask({ metrics: ['visitors'], dimensions: ['time:month'] }))).toEqual(buckets(month));
     expect(table(await ask({ metrics: ['visitors'], dimensions: ['time'], date_range: [date(D0), date(D0)] })))
       .toEqual([[`${date(D0)} 09:00:00`, 6]]);
   });
