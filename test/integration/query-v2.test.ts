@@ -102,8 +102,13 @@ describe('POST /api/v2/query on a hand-counted dataset, k = 5', () => {
   });
 
   it('a visit filter keeps whole visits; an event filter keeps events and the visits that had one', async () => {
-    expect(table(await ask({ metrics: ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration'], filters: [['is', 'visit:country', ['JP']]] })))
-      .toEqual([[6, 6, 12, 13, 0, 120]]);
+    expect(table(await ask({ metrics: ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration', 'views_per_visit', 'percentage'], filters: [['is', 'visit:country', ['JP']]] })))
+      .toEqual([[6, 6, 12, 13, 0, 120, 2, 100]]);
+    // By event name: page views on both days; the one signup is withheld (one person), alone, so no (other).
+    const names = await ask({ metrics: ['visitors', 'events'], dimensions: ['event:name'] });
+    expect(table(names)).toEqual([['pageview', 17, 29]]);
+    expect(names.meta).toMatchObject({ folded: true });
+    expect(names.meta.other).toBeUndefined();
     // '/blog' on D1: seven visitors, their seven visits (two bounced; five lasted 300 s), seven matching page views.
     expect(table(await ask({ metrics: ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'], filters: [['contains', 'event:page', ['BLOG'], { case_sensitive: false }]] })))
       .toEqual([[7, 7, 7, 29, 214]]);
