@@ -16,7 +16,8 @@ import { HOSTILE, SAFE, mutate } from './inputs.js';
  */
 const SEED = 20_261_203;
 const INPUTS = 40_000;
-const BUDGET_MS = 5_000;
+/** A guard, not a budget (about 2 s on a quiet machine): running out of it fails the test. */
+const BUDGET_MS = 60_000;
 /** Lines of each format that also go through importInput (session and bot handling make it slower than parsing). */
 const IMPORTED = 1_500;
 
@@ -141,7 +142,7 @@ class DecodingSink implements RecordSink {
 }
 
 describe('fuzz: access-log parsers and importer', () => {
-  it(`${String(INPUTS)} seeded lines (or ${String(BUDGET_MS / 1000)} s): no throw, clean reasons, typed results, decodable records`, async () => {
+  it(`${String(INPUTS)} seeded lines: no throw, clean reasons, typed results, decodable records`, async () => {
     const byFormat: string[][] = FORMATS.map(() => []);
     let parsed = 0;
     const ran = await fuzz(generate, { seed: SEED, inputs: INPUTS, ms: BUDGET_MS }, (input) => {
@@ -151,7 +152,7 @@ describe('fuzz: access-log parsers and importer', () => {
       if (!isBad(result)) parsed += 1;
       byFormat[input.format]?.push(input.line);
     });
-    expect(ran).toBeGreaterThanOrEqual(Math.min(INPUTS, 2_000));
+    expect(ran, `only ${String(ran)} lines in ${String(BUDGET_MS / 1000)} s`).toBe(INPUTS);
     expect(parsed).toBeGreaterThan(ran / 10);
 
     // The same lines (the first IMPORTED of each format) through the importer, with and without --site: every record
