@@ -1,6 +1,7 @@
 import { RAW_RECORD_VERSION, encodeRawRecord, partitionKey, type RawRecord } from '@tokumei/schema';
 import { classify, type BotDetector } from './filters.js';
 import { isBad, type LineFormat, type ParsedLine } from './formats.js';
+import { HeapBudget } from './heap.js';
 import { readLines, type LineInput } from './lines.js';
 import type { SessionAssigner } from './sessions.js';
 import type { RecordSink, SinkMessage } from './sink.js';
@@ -90,6 +91,8 @@ const MAX_URL = 8192;
  */
 export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const HOUR_MS = 3_600_000;
+/** One per process: the heap is. */
+const heap = new HeapBudget();
 const DAY_MS = 86_400_000;
 
 /** `ms` plus calendar months, clamped to the target month's last day, as ClickHouse's `+ toIntervalMonth(n)` is. */
@@ -190,6 +193,8 @@ export async function importInput(input: LineInput, from: Position, options: Imp
     pendingBytes = 0;
     const [end, endLine] = [lastEnd, line];
     await inFlight;
+    // The batch just stored is garbage now: the moment to collect it, if the heap grew past its budget.
+    heap.check();
     inFlight = send(batch, end, endLine);
     inFlight.catch(() => undefined);
   };
