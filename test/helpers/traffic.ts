@@ -140,7 +140,8 @@ interface Cell { value: string; domain: string; visitors: Set<string>; sessions:
 /**
  * The stats API's breakdown rule (k-anonymity per salt domain), computed independently of its SQL: whole UTC days; a value is named with the cells (salt
  * domain) in which it had at least k distinct visitors; every other cell is withheld, and shown as one (other) row
- * only when it holds at least two values and, counting per domain only its largest cell, at least k visitors.
+ * only when it holds at least two values that have visitors and, counting per domain only its largest cell, at least k
+ * visitors.
  */
 export function truthBreakdown(t: Traffic, asked: Range, dimension: string, limit: number, k: number) {
   const r = { from: Math.floor(asked.from / 86_400) * 86_400, to: Math.ceil(asked.to / 86_400) * 86_400 };
@@ -181,6 +182,6 @@ export function truthBreakdown(t: Traffic, asked: Range, dimension: string, limi
   const largest = new Map<string, number>();
   for (const c of small) largest.set(c.domain, Math.max(largest.get(c.domain) ?? 0, c.visitors.size));
   const floor = [...largest.values()].reduce((n, v) => n + v, 0);
-  if (new Set(small.map((c) => c.value)).size >= 2 && floor >= k) rows.push({ value: '(other)', ...total(small), other: true });
+  if (new Set(small.filter((c) => c.visitors.size > 0).map((c) => c.value)).size >= 2 && floor >= k) rows.push({ value: '(other)', ...total(small), other: true });
   return { rows, folded: small.length > 0, more: Math.max(0, named.length - limit) };
 }

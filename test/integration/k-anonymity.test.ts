@@ -22,7 +22,7 @@ const at = (day: number, hour = 9) => (START + day * DAY + hour * 3600) * 1000;
 const date = (day: number) => new Date((START + day * DAY) * 1000).toISOString().slice(0, 10);
 const range = (first: number, last: number): Range => ({ from: START + first * DAY, to: START + (last + 1) * DAY });
 
-interface Visit { day: number; ip: string; path: string; ua?: string; run?: string; site?: string; hour?: number }
+interface Visit { day: number; ip: string; path: string; ua?: string; run?: string; site?: string; hour?: number; lang?: string; dnt?: true }
 
 const visits: Visit[] = [];
 for (let day = 0; day < 7; day += 1) {
@@ -41,6 +41,15 @@ visits.push({ day: 3, ip: '198.51.100.200', path: '/x' });
 // Secondary suppression: three people on '/a' (day 5) and three on '/b' (day 6); one person on five pages on day 6.
 for (let p = 1; p <= 3; p += 1) visits.push({ day: 5, ip: `203.0.113.${100 + p}`, path: '/a' }, { day: 6, ip: `203.0.113.${110 + p}`, path: '/b' });
 for (const path of ['/p1', '/p2', '/p3', '/p4', '/p5']) visits.push({ day: 6, ip: '203.0.113.120', path });
+// Attack 5, on a site of its own: among a crowd without a language, one person reads in Esperanto on five days (five
+// visitor-days, a floor of k, but one value); a browser that signals DNT (counted without a visitor hash under the
+// `count` policy) adds a second language on day 0.
+const LANG_SITE = 'lang.example.com';
+for (let day = 0; day < 5; day += 1) {
+  for (let p = 1; p <= 10; p += 1) visits.push({ day, ip: `192.0.2.${50 + p}`, path: '/', site: LANG_SITE });
+  visits.push({ day, ip: '203.0.113.77', path: '/', lang: 'eo', site: LANG_SITE });
+}
+visits.push({ day: 0, ip: '203.0.113.78', path: '/', lang: 'tlh', dnt: true, site: LANG_SITE });
 // Attack 4: a site with one visitor, and a site one person visited on five days.
 visits.push({ day: 2, ip: '192.0.2.200', path: '/', site: 'one.example.com' });
 for (let day = 0; day < 5; day += 1) visits.push({ day, ip: '192.0.2.201', path: '/', site: 'drip.example.com' });
@@ -60,7 +69,7 @@ async function pseudonymize(list: readonly Visit[]): Promise<EventRow[]> {
     const site = v.site ?? SITE;
     const record: RawRecord = {
       v: 1, src: v.run === undefined ? 'beacon' : 'log', ts, site, url: `https://${site}${v.path}`, event: 'pageview',
-      ip: v.ip, ua: v.ua ?? BROWSER_UA, dnt: false, gpc: false, sid: `sid-${people.get(v.ip)}-${v.day}-${v.run ?? ''}`, ...(v.run === undefined ? {} : { run: v.run }),
+      ip: v.ip, ua: v.ua ?? BROWSER_UA, dnt: v.dnt === true, gpc: false, ...(v.lang === undefined ? {} : { lang: v.lang }), sid: `sid-${people.get(v.ip)}-${v.day}-${v.run ?? ''}`, ...(v.run === undefined ? {} : { run: v.run }),
     };
     const result = await engine.process(record);
     if (result.kind !== 'ok') throw new Error(`not stored: ${JSON.stringify(result)}`);
@@ -75,9 +84,9 @@ interface Body { from: string; to: string; rows: Row[]; folded: boolean; more: n
 let rows: EventRow[];
 let fixture: StatsFixture;
 
-async function breakdown(r: Range | string, dimension: string, limit = 100): Promise<Body> {
+async function breakdown(r: Range | string, dimension: string, limit = 100, site = SITE): Promise<Body> {
   const span = typeof r === 'string' ? r : `from=${date((r.from - START) / DAY)}&to=${date((r.to - START) / DAY - 1)}`;
-  const response = await fixture.app.inject({ method: 'GET', url: `/api/stats/breakdown?site=${SITE}&${span}&dimension=${dimension}&limit=${limit}` });
+  const response = await fixture.app.inject({ method: 'GET', url: `/api/stats/breakdown?site=${site}&${span}&dimension=${dimension}&limit=${limit}` });
   expect(response.statusCode, response.body).toBe(200);
   return response.json<Body>();
 }
@@ -131,6 +140,15 @@ function attacks(when: string): void {
     expect(other(both)?.visitors).toBeGreaterThanOrEqual(K);
   });
 
+  it(`${when}: a value seen only without a visitor hash does not make one folded value pass as two`, async () => {
+    expect(rows.filter((r) => r.lang === 'tlh').map((r) => r.visitor)).toEqual(['0']);
+    const languages = await breakdown(range(0, 6), 'language', 100, LANG_SITE);
+    expect(value(languages, '')).toMatchObject({ visitors: 50 });
+    expect(languages.folded).toBe(true);
+    expect(other(languages), JSON.stringify(languages.rows)).toBeUndefined();
+    expect(languages.rows.every((r) => r.visitors >= K)).toBe(true);
+  });
+
   it(`${when}: two ranges differ only by whole days of at least k, and an hour asks for its whole day`, async () => {
     const wide = value(await breakdown(range(2, 6), 'page'), '/x');
     const narrow = value(await breakdown(range(4, 6), 'page'), '/x');
@@ -154,7 +172,7 @@ function attacks(when: string): void {
 
   it(`${when}: the site list holds only sites that reached k in one salt domain, or the declared ones`, async () => {
     const listed = (await fixture.app.inject({ method: 'GET', url: '/api/stats/sites' })).json<{ sites: string[] }>();
-    expect(listed.sites).toEqual([SITE]);
+    expect(listed.sites).toEqual([SITE, LANG_SITE].sort());
     const declared = await buildApiApp({
       config: { apiToken: undefined, host: '127.0.0.1', minVisitors: K, privacy: { sites: new Set(['www.example.com', SITE]) } },
       clickhouse: fixture.store.client, logger: FIXTURE_LOGGER, registry: new Registry(), clock: () => NOW,

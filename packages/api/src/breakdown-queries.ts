@@ -89,7 +89,9 @@ export function breakdownRange(range: TimeRange): TimeRange {
  * k-anonymity happens in the query, before anything leaves ClickHouse. A value is named with the cells (salt domain
  * and day) in which it had at least k distinct visitor hashes, so summing a person's visitor-days never names it,
  * and two ranges can only differ by whole days of at least k. Every other cell goes to `(other)`, which is shown
- * only when it holds at least two values and at least k visitors counted the least favourable way (per domain, as
+ * only when it holds at least two values with visitors (a value seen only in page views without a visitor hash, those
+ * of browsers that signal DNT/GPC under the `count` policy, would otherwise make one real value pass as two) and at
+ * least k visitors counted the least favourable way (per domain, as
  * many as its largest folded cell: a visitor of several folded values counts once): `floor`. Its numbers are then
  * the sums of its cells.
  */
@@ -101,7 +103,7 @@ export async function breakdown(
   const rows = await db.rows<{ named: boolean | number; label: string; visitors: string; pageviews: string; sessions: string;
     n_values: string; floor: string; named_values: string }>(
     `SELECT named, label, toUInt64(sum(v)) AS visitors, toUInt64(sum(pv)) AS pageviews, toUInt64(sum(s)) AS sessions,
-            uniqExact(value) AS n_values, toUInt64(sum(floor_part)) AS floor, countIf(named) OVER () AS named_values
+            uniqExactIf(value, v > 0) AS n_values, toUInt64(sum(floor_part)) AS floor, countIf(named) OVER () AS named_values
      FROM (
        SELECT value, v, s, pv, named, if(named, value, '') AS label,
               if(row_number() OVER (PARTITION BY day, salt_domain, named ORDER BY v DESC, value) = 1, v, 0) AS floor_part
