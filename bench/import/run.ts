@@ -23,14 +23,25 @@ const GOACCESS = '/usr/bin/goaccess';
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/tokumei/bin/tokumei.js');
 const DAY = 86_400_000;
 
+interface Usage {
+  readonly peakRss: number;
+  readonly cpuSeconds: number;
+  /** Resident now, and its two parts: mapped files (node's and libchdb's code) and anonymous memory (heaps). */
+  readonly rss: number;
+  readonly rssFile: number;
+  readonly rssAnon: number;
+}
+
 /** The process's peak resident set so far, in bytes, and CPU seconds used (Linux); undefined once it is gone. */
-function usage(pid: number): { peakRss: number; cpuSeconds: number } | undefined {
+function usage(pid: number): Usage | undefined {
   try {
-    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const bytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
     // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name: user and system time, in 1/100 s.
     const ticks = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
-    if (kb === undefined || ticks === undefined) return undefined;
-    return { peakRss: Number(kb) * 1024, cpuSeconds: (Number(ticks[11]) + Number(ticks[12])) / 100 };
+    const peakRss = bytes('VmHWM');
+    if (Number.isNaN(peakRss) || ticks === undefined) return undefined;
+    return { peakRss, cpuSeconds: (Number(ticks[11]) + Number(ticks[12])) / 100, rss: bytes('VmRSS'), rssFile: bytes('RssFile'), rssAnon: bytes('RssAnon') };
   } catch {
     return undefined;
   }
@@ -43,20 +54,26 @@ interface Timed {
   readonly peakRss: number | undefined;
   /** On 2 shared cores, wall time says how busy the machine was; CPU time says what the import cost. */
   readonly cpuSeconds: number | undefined;
+  /** The sample with the most resident memory: how much of the peak was mapped code and how much heap. */
+  readonly atPeak: Usage | undefined;
 }
 
 function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
   const started = performance.now();
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  let last: ReturnType<typeof usage>;
-  // Both only grow, so the last reading before exit is the total (to within one interval).
-  const sample = setInterval(() => (last = usage(child.pid ?? 0) ?? last), 50);
+  let last: Usage | undefined;
+  let atPeak: Usage | undefined;
+  // Peak and CPU only grow, so the last reading before exit is the total (to within one interval).
+  const sample = setInterval(() => {
+    last = usage(child.pid ?? 0) ?? last;
+    if (last !== undefined && last.rss > (atPeak?.rss ?? 0)) atPeak = last;
+  }, 50);
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve) => child.on('exit', (code) => {
     clearInterval(sample);
-    resolve({ seconds: (performance.now() - started) / 1000, code, output, peakRss: last?.peakRss, cpuSeconds: last?.cpuSeconds });
+    resolve({ seconds: (performance.now() - started) / 1000, code, output, peakRss: last?.peakRss, cpuSeconds: last?.cpuSeconds, atPeak });
   }));
 }
 
@@ -97,6 +114,9 @@ const tokumei = LINES / run.seconds;
 process.stdout.write(`${run.output.trim()}\n`);
 const peer = peerStats(file);
 process.stdout.write(`tokumei import (end to end into chDB, process start to exit): ${run.seconds.toFixed(2)} s, ${Math.round(tokumei).toLocaleString('en-US')} lines/s, CPU ${run.cpuSeconds?.toFixed(1) ?? 'n/a'} s (${run.cpuSeconds === undefined ? 'n/a' : Math.round(LINES / run.cpuSeconds).toLocaleString('en-US')} lines per CPU second), peak RSS ${mb(run.peakRss)}, ${peer.total.toLocaleString('en-US')} page views expected\n`);
+if (run.atPeak !== undefined) {
+  process.stdout.write(`  at the highest sample (${mb(run.atPeak.rss)}): ${mb(run.atPeak.rssFile)} mapped files (node and libchdb code), ${mb(run.atPeak.rssAnon)} anonymous (JS heap, Buffers, ClickHouse's memory)\n`);
+}
 process.stdout.write(`load average after: ${load()}\n`);
 if (goaccess !== undefined) {
   const ratio = tokumei / goaccess;
