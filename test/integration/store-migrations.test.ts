@@ -56,7 +56,8 @@ describe('007 drops agg_pages_hourly and its view', () => {
     expect(await pageviewsIn('agg_pages_hourly')).toBeGreaterThan(0);
     expect(await pageviewsIn('agg_pages_hourly')).toBe(await pageviewsIn('agg_dimensions_hourly', "dimension = 'page'"));
 
-    expect((await migrate(store.client, config, logger)).applied).toEqual(['007_drop_pages_hourly']);
+    // Later migrations follow 007 in the same run.
+    expect((await migrate(store.client, config, logger)).applied[0]).toBe('007_drop_pages_hourly');
     const names = await objects();
     expect(names.filter((n) => n.startsWith('agg_pages_hourly'))).toEqual([]);
     // What is left is exactly what the field policy declares (plus the views that write into declared tables).

@@ -8,11 +8,14 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { dimensionsRoutes } from './routes/dimensions.js';
 import { statsRoutes } from './routes/stats.js';
 import { queryRoutes } from './query/route.js';
+import { goalsRoutes } from './routes/goals.js';
+import { funnelRoutes } from './routes/funnel.js';
+import { GoalStore } from './goals/store.js';
 import { DEFAULT_LIMITS, type QueryLimits } from './query-limits.js';
 
 export interface ApiDeps {
   /** minVisitors (TOKUMEI_MIN_VISITORS) defaults to the setting's default, 5, so callers that predate it stay k-anonymous. */
-  readonly config: Pick<Config, 'apiToken' | 'host'> & Partial<Pick<Config, 'minVisitors' | 'eventsTtlDays'>> & {
+  readonly config: Pick<Config, 'apiToken' | 'host'> & Partial<Pick<Config, 'minVisitors' | 'eventsTtlDays' | 'goals'>> & {
     /** TOKUMEI_SITES (config.privacy.sites): the site list shows these; without, only sites that reached k. */
     readonly privacy?: { readonly sites: ReadonlySet<string> | undefined };
   };
@@ -71,6 +74,13 @@ export async function buildApiApp(deps: ApiDeps) {
       eventsTtlDays: deps.config.eventsTtlDays ?? DEFAULT_EVENTS_TTL_DAYS,
     });
     await api.register(dimensionsRoutes);
+    const goalOptions = {
+      clickhouse: deps.clickhouse, limits, clock: deps.clock ?? Date.now, minVisitors: deps.config.minVisitors ?? DEFAULT_MIN_VISITORS,
+      eventsTtlDays: deps.config.eventsTtlDays ?? DEFAULT_EVENTS_TTL_DAYS,
+      goals: new GoalStore(deps.clickhouse, deps.config.goals ?? new Map(), deps.clock ?? Date.now),
+    };
+    await api.register(goalsRoutes, goalOptions);
+    await api.register(funnelRoutes, goalOptions);
   });
   const { controlToken, audit } = deps;
   if (controlToken !== undefined && audit !== undefined) {

@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
 import { ConfigError } from '@tokumei/errors';
+import { GoalError, parseGoalsFile, type Goal } from './goals.js';
 import { ROLES, SETTINGS, type ConsentPolicy, type Role, type SettingName } from './settings.js';
 
 export interface Config {
@@ -31,6 +33,8 @@ export interface Config {
   readonly logLevel: string;
   /** TOKUMEI_LOG_FILE, absolute; undefined: standard output only. */
   readonly logFile: string | undefined;
+  /** TOKUMEI_GOALS per site: the seed the API's stored goals replace (packages/api/src/goals). */
+  readonly goals: ReadonlyMap<string, readonly Goal[]>;
 }
 
 export interface PrivacyConfig {
@@ -142,6 +146,32 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: oneOf('TOKUMEI_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     logFile: ((file) => (file === undefined ? undefined : path.resolve(file)))(raw('TOKUMEI_LOG_FILE')),
+    goals: loadGoals(raw('TOKUMEI_GOALS')),
   };
   return config;
+}
+
+/** TOKUMEI_GOALS: inline JSON when it starts with `{`, else a path to a JSON file; read and checked once, here. */
+function loadGoals(value: string | undefined): ReadonlyMap<string, readonly Goal[]> {
+  if (value === undefined) return new Map();
+  let text = value;
+  if (!value.startsWith('{')) {
+    try {
+      text = fs.readFileSync(path.resolve(value), 'utf8');
+    } catch (error) {
+      throw new ConfigError('TOKUMEI_GOALS', `cannot read the goals file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError('TOKUMEI_GOALS', 'is not valid JSON');
+  }
+  try {
+    return parseGoalsFile(json);
+  } catch (error) {
+    if (error instanceof GoalError) throw new ConfigError('TOKUMEI_GOALS', error.message);
+    throw error;
+  }
 }

@@ -2,3 +2,4 @@ export { loadConfig, type Config, type KafkaConfig, type PrivacyConfig } from '.
 export { SETTINGS, SETTING_NAMES, ROLES, renderSettingsTable, type Role, type ConsentPolicy, type Setting, type SettingName } from './settings.js';
 export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
 export { isProcessAlive } from './process-alive.js';
+export { GOAL_LIMITS, GoalError, goalJson, parseGoals, parseGoalsFile, type Goal } from './goals.js';

@@ -41,6 +41,7 @@ export const SETTINGS = [
   { env: 'TOKUMEI_PATH_ID_KEYS', default: '', doc: 'More path segments followed by an identifier, added to the built-in list (`users`, `profile`, `account`, `会員`, `マイページ` …), e.g. `shop-staff`: `/shop-staff/jane` is stored as `/shop-staff/:id`.' },
   { env: 'TOKUMEI_SITES', default: undefined, doc: 'Comma-separated sites (host names) accepted. Unset: any valid host name. Beacons for other sites get `403 TKM_UNKNOWN_SITE`.' },
   { env: 'TOKUMEI_TIME_PRECISION', default: 'second', doc: 'Stored timestamp precision: `second`, `minute` or `hour`.' },
+  { env: 'TOKUMEI_GOALS', default: undefined, doc: 'Goals per site, the seed that `PUT /api/sites/:site/goals` replaces: a JSON file path, or the JSON itself, `{"example.com": [{"page_path": "/thanks/**", "display_name": "Thanks"}, {"event_name": "signup"}]}`. `*` matches within a path segment, `**` across them. At most 100 goals per site. Unset: no goals until the API sets some.' },
   { env: 'TOKUMEI_GEO', default: 'country', doc: '`country`: look the IP up in a local country database, then discard it; `off`: no geography.' },
   { env: 'TOKUMEI_SALT_GRACE_HOURS', default: '24', doc: 'Hours after its UTC day ends that a day salt is still used for late records, then destroyed (0 to 24).' },
   { env: 'TOKUMEI_SALT_TOPIC', default: 'tokumei.salts', doc: 'Kafka topic that shares day salts between workers (compacted, short retention).' },

@@ -185,6 +185,11 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
       { ...SALT_DOMAIN, source: 'state tables salt_domain', transform: 'group key (0 for totals and hours)' },
     ],
   },
+  // Goals set through the API (packages/store/migrations/009_goals.sql); TOKUMEI_GOALS seeds sites without a row.
+  OPERATIONAL('site_goals', 'goals per site (page path patterns, custom event names), evaluated against events at query time', 'kept (configuration)', [
+    ['site', 'String', 'API request path'], ['goals', 'String', 'goal list as JSON, as PUT /api/sites/:site/goals checked it'],
+    ['version', 'UInt64', 'clock (ms)'], ['updated', "DateTime('UTC')", 'clock'],
+  ]),
   // The privacy audit's last reports (packages/store/migrations/005_audit_reports.sql), so GET /api/audit can answer
   // without running an audit.
   OPERATIONAL('audit_reports', 'privacy audit reports, so GET /api/audit serves the last one', 'TOKUMEI_AGGREGATES_TTL_MONTHS, ClickHouse TTL', [

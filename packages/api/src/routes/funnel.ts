@@ -1,0 +1,45 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { limitedDb, type QueryLimits } from '../query-limits.js';
+import { funnel } from '../goals/funnel.js';
+import { parseFunnelRequest, pickGoals } from '../goals/requests.js';
+import type { GoalStore } from '../goals/store.js';
+import { eventsWindow } from '../goals/window.js';
+
+export interface FunnelRouteOptions {
+  readonly clickhouse: ClickHouseClient;
+  readonly limits: QueryLimits;
+  readonly clock: () => number;
+  readonly minVisitors: number;
+  readonly eventsTtlDays: number;
+  readonly goals: GoalStore;
+}
+
+/**
+ * `POST /api/v2/funnel`: a route of its own rather than a `funnel` field of `/api/v2/query`, because a funnel's
+ * answer is a list of ordered steps, not metric rows per dimension: none of the query's metrics, dimensions,
+ * order_by or pagination would mean anything next to it (Plausible keeps funnels apart from its query API too).
+ */
+export const funnelRoutes: FastifyPluginAsync<FunnelRouteOptions> = (app, options) => {
+  app.post('/api/v2/funnel', async (request) => {
+    const now = options.clock();
+    const q = parseFunnelRequest(request.body, now);
+    const db = limitedDb(options.clickhouse, options.limits);
+    const steps = pickGoals((await options.goals.get(db, q.siteId)).goals, q.steps, 'steps');
+    const window = eventsWindow(q.range, q.all, now, options.eventsTtlDays);
+    const answer = window.range.from < window.range.to
+      ? await funnel(db, q.siteId, steps, window.params, options.minVisitors)
+      : { steps: steps.map((g) => ({ label: g.name, visitors: 0, suppressed: false, dropoff: 0, dropoff_percentage: 0, conversion_rate: 0, conversion_rate_step: 0 })), folded: false };
+    const meta: Record<string, unknown> = { source: 'events', min_visitors: options.minVisitors, folded: answer.folded };
+    if (window.warnings.length > 0) meta.warnings = window.warnings;
+    return {
+      steps: answer.steps,
+      meta,
+      query: {
+        site_id: q.siteId, steps: q.steps,
+        date_range: [window.range.from.toISOString(), new Date(Math.max(window.range.from.getTime(), window.range.to.getTime() - 1000)).toISOString()],
+      },
+    };
+  });
+  return Promise.resolve();
+};
