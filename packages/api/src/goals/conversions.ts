@@ -1,6 +1,6 @@
 import type { Goal } from '@tokumei/config';
 import type { StatsDb } from '../query-limits.js';
-import { goalsCompletedSql } from './match.js';
+import { goalCondition } from './match.js';
 import { EVENTS_IN_RANGE } from './window.js';
 
 /** Metrics a goal row answers: converted visitors, completions, and the share of the set's visitors who converted. */
@@ -28,30 +28,26 @@ export interface ConversionsAnswer {
  * the only place k can be judged). conversion_rate's denominator is the set's visitors in the same cells, so the
  * rate of a goal withheld on some days is not diluted by them. Goals without a single such cell are not listed.
  *
+ * One pass over the rows: each goal is a pair of conditional aggregates per cell (at most 100 goals, so at most 200
+ * columns), which measured faster than ARRAY JOIN of goalsCompletedSql against a second scan for the totals.
  * `where` narrows the set (the v2 model's filters, as SQL over `events` columns); '1' is every row of the site.
  */
 export function conversionsSql(goals: readonly Goal[], params: Record<string, unknown>, where = '1'): string {
-  const completed = goalsCompletedSql(goals, params);
+  const perCell = goals.map((g, i) => {
+    const done = goalCondition(g, i, params);
+    return `uniqExactIf(visitor, visitor != 0 AND ${done}) AS v${i}, countIf(${done}) AS e${i}`;
+  });
+  const named = (i: number) => `v${i} >= {k:UInt64}`;
+  const sums = goals.map((_, i) => `toUInt64(sumIf(v${i}, ${named(i)})) AS visitors_${i}, toUInt64(sumIf(e${i}, ${named(i)})) AS events_${i},
+           toUInt64(sumIf(total, ${named(i)})) AS total_${i}, toUInt64(countIf(v${i} > 0 AND NOT ${named(i)})) AS withheld_${i}`);
   return `
-    SELECT goal, toUInt64(sumIf(visitors, named)) AS visitors, toUInt64(sumIf(events, named)) AS events,
-           toUInt64(sumIf(total, named)) AS total, countIf(NOT named) AS withheld
+    SELECT ${sums.join(',\n           ')}
     FROM (
-      SELECT goal, day, salt_domain, visitors, events, total, visitors >= {k:UInt64} AS named
-      FROM (
-        SELECT goal, day, salt_domain, uniqExactIf(visitor, visitor != 0) AS visitors, count() AS events
-        FROM (SELECT toDate(ts) AS day, salt_domain, visitor, ${completed} AS goals FROM events WHERE ${EVENTS_IN_RANGE} AND (${where}))
-        ARRAY JOIN goals AS goal
-        GROUP BY goal, day, salt_domain
-        HAVING visitors > 0) AS g
-      INNER JOIN (
-        SELECT toDate(ts) AS day, salt_domain, uniqExactIf(visitor, visitor != 0) AS total
-        FROM events WHERE ${EVENTS_IN_RANGE} AND (${where})
-        GROUP BY day, salt_domain) AS t
-      USING (day, salt_domain))
-    GROUP BY goal`;
+      SELECT toDate(ts) AS day, salt_domain, uniqExactIf(visitor, visitor != 0) AS total, ${perCell.join(', ')}
+      FROM events
+      WHERE ${EVENTS_IN_RANGE} AND (${where})
+      GROUP BY day, salt_domain)`;
 }
-
-interface Raw { goal: string; visitors: string; events: string; total: string; withheld: string }
 
 /** Runs conversionsSql for `goals` over [from, to) (ClickHouse DateTime text) with threshold k; rows by visitors, then goal order. */
 export async function conversions(
@@ -59,13 +55,14 @@ export async function conversions(
 ): Promise<ConversionsAnswer> {
   if (goals.length === 0) return { rows: [], folded: false };
   const params: Record<string, unknown> = { site, ...window, k };
-  const raw = await db.rows<Raw>(conversionsSql(goals, params), params);
-  const order = new Map(goals.map((g, i) => [g.name, i]));
-  const rows = raw
-    .map((r) => ({ goal: r.goal, visitors: Number(r.visitors), events: Number(r.events), total: Number(r.total) }))
+  const [raw] = await db.rows<Record<string, string>>(conversionsSql(goals, params), params);
+  const n = (key: string) => Number(raw?.[key] ?? 0);
+  const rows = goals
+    .map((g, i) => ({ goal: g.name, visitors: n(`visitors_${i}`), events: n(`events_${i}`), total: n(`total_${i}`), order: i }))
     .filter((r) => r.visitors > 0)
-    .sort((a, b) => b.visitors - a.visitors || (order.get(a.goal) ?? 0) - (order.get(b.goal) ?? 0));
-  return { rows, folded: raw.some((r) => Number(r.withheld) > 0) };
+    .sort((a, b) => b.visitors - a.visitors || a.order - b.order)
+    .map(({ order: _order, ...row }) => row);
+  return { rows, folded: goals.some((_, i) => n(`withheld_${i}`) > 0) };
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
