@@ -57,7 +57,13 @@ export function textExpression(column: LiveColumn): string | undefined {
   }
   if (!/String|UUID|IPv4|IPv6|Enum/.test(type)) return undefined;
   if (/^(Nullable\()?Array\(/.test(type) || /^Array\(/.test(type)) return `arrayJoin(arrayMap(x -> toString(x), ${col}))`;
-  if (/^Map\(/.test(type)) return `arrayJoin(arrayMap(x -> toString(x), arrayConcat(mapKeys(${col}), mapValues(${col}))))`;
+  if (/^Map\(/.test(type)) {
+    // Every key and every value, and the values of a row read together: the scrubber judges values split over keys
+    // (`a=090`, `b=1234`, `c=5678`) together, and the audit must not miss what a scrubber without that rule would.
+    const text = (list: string): string => `arrayMap(x -> toString(x), ${list})`;
+    const joined = `if(length(${col}) > 1, [arrayStringConcat(${text(`mapValues(${col})`)}, ' ')], [])`;
+    return `arrayJoin(arrayConcat(${text(`mapKeys(${col})`)}, ${text(`mapValues(${col})`)}, ${joined}))`;
+  }
   if (/^Nullable\(/.test(type)) return `toString(assumeNotNull(${col}))`;
   return `toString(${col})`;
 }

@@ -40,6 +40,8 @@ export interface Config {
 export interface PrivacyConfig {
   readonly queryAllowList: ReadonlySet<string>;
   readonly pathIdKeys: ReadonlySet<string>;
+  /** TOKUMEI_PROPS_ALLOWLIST: site (or `*`) → custom property keys stored; empty: none. */
+  readonly propsAllowList: ReadonlyMap<string, ReadonlySet<string>>;
   /** TOKUMEI_SITES; undefined: any valid host name. */
   readonly sites: ReadonlySet<string> | undefined;
   readonly timePrecision: 'second' | 'minute' | 'hour';
@@ -86,6 +88,22 @@ export function loadConfig(env: Env = process.env): Config {
 
   const list = (name: SettingName): ReadonlySet<string> =>
     new Set((raw(name) ?? '').split(',').map((v) => v.trim().toLowerCase()).filter((v) => v !== ''));
+
+  // The beacon's key rule (packages/schema PROP_KEY): a key the beacon could never carry is a typo worth refusing.
+  const propsAllowList = (): ReadonlyMap<string, ReadonlySet<string>> => {
+    const allow = new Map<string, Set<string>>();
+    for (const part of (raw('TOKUMEI_PROPS_ALLOWLIST') ?? '').split(';').map((p) => p.trim()).filter((p) => p !== '')) {
+      const colon = part.lastIndexOf(':');
+      const site = colon === -1 ? '' : part.slice(0, colon).trim().toLowerCase();
+      const keys = colon === -1 ? [] : part.slice(colon + 1).split(',').map((k) => k.trim()).filter((k) => k !== '');
+      if (site === '' || keys.length === 0) throw new ConfigError('TOKUMEI_PROPS_ALLOWLIST', `expected site:key,key (or *:key), got "${part}"`);
+      const bad = keys.find((k) => !/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(k));
+      if (bad !== undefined) throw new ConfigError('TOKUMEI_PROPS_ALLOWLIST', `"${bad}" is not a property key (a letter, then letters, digits or _, at most 40)`);
+      const name = site === '*' ? site : domainToASCII(site.normalize('NFKC')) || site;
+      allow.set(name, new Set([...(allow.get(name) ?? []), ...keys]));
+    }
+    return allow;
+  };
 
   const roles = new Set<Role>();
   for (const part of required('TOKUMEI_ROLES').split(',')) {
@@ -137,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     privacy: {
       queryAllowList: list('TOKUMEI_QUERY_ALLOWLIST'),
       pathIdKeys: list('TOKUMEI_PATH_ID_KEYS'),
+      propsAllowList: propsAllowList(),
       // In the form browsers report host names (ASCII, punycode for IDN), which is how sites are stored.
       sites: ((sites) => (sites.size === 0 ? undefined : new Set([...sites].map((s) => domainToASCII(s.normalize('NFKC')) || s))))(list('TOKUMEI_SITES')),
       timePrecision: oneOf('TOKUMEI_TIME_PRECISION', ['second', 'minute', 'hour']),

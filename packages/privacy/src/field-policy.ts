@@ -63,6 +63,9 @@ export const EVENTS_TABLE: TablePolicy = {
     { name: 'country', type: LC, source: 'client IP', transform: 'ISO country code from a local database, none for special-purpose addresses (private, documentation, CGNAT …); the IP is discarded after the lookup', purpose: 'geography (country only)' },
     { name: 'lang', type: LC, source: 'beacon lang', transform: 'a valid BCP 47 tag reduced to a known language and region, lower-case (ja-jp); else empty', purpose: 'language statistics' },
     { name: 'src', type: LC, source: 'record origin', transform: 'beacon or log', purpose: 'separating tracker and log data' },
+    { name: 'props', type: 'Map(LowCardinality(String), String)', source: 'beacon props', transform: "only keys in the site's TOKUMEI_PROPS_ALLOWLIST (default none); each value judged in every reading like a query value (placeholder :email/:phone/:name/… on a hit), values split over keys judged together, anything but ≤ 5 plain words (letters, digits, space . _ : / + # -, ≤ 200 chars) becomes :value", purpose: 'custom property breakdowns' },
+    { name: 'engaged_ms', type: 'UInt32', source: 'beacon em (engagement events)', transform: 'integer ms the page was visible, ≤ 30 min per beacon; 0 for other events', purpose: 'time on page, visit duration, bounce rate' },
+    { name: 'scroll_depth', type: 'UInt8', source: 'beacon sd (engagement events)', transform: 'integer % 0–100; 0 for other events', purpose: 'scroll depth' },
   ],
 };
 
@@ -152,6 +155,36 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
       { name: 'entry_page', type: "AggregateFunction(argMin, String, DateTime('UTC'))", source: 'events.path', transform: 'path of the first page view', purpose: 'entry pages' },
       { name: 'exit_page', type: "AggregateFunction(argMax, String, DateTime('UTC'))", source: 'events.path', transform: 'path of the last page view', purpose: 'exit pages' },
       SALT_DOMAIN,
+    ],
+  },
+  // Engagement (packages/store/migrations/008_props_engagement.sql), filled from engagement events only.
+  {
+    table: 'agg_engagement_sessions', kind: 'events',
+    purpose: 'One pseudonymous row per session and UTC day with its engagement: visit duration and bounces that count engaged time',
+    retention: 'TOKUMEI_EVENTS_TTL_DAYS (default 30 days), ClickHouse TTL: per-session rows live no longer than events',
+    columns: [
+      GROUP_SITE,
+      { name: 'day', type: 'Date', source: 'events.ts', transform: 'UTC day (a session hash is per day salt)', purpose: 'retention, range filter' },
+      { name: 'session', type: 'UInt64', source: 'events.session', transform: 'the keyed hash as stored in events; session 0 (none) excluded', purpose: 'joins agg_sessions' },
+      SALT_DOMAIN,
+      { name: 'engagements', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count of engagement events', purpose: 'averages' },
+      { name: 'engaged_ms', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events.engaged_ms', transform: 'sum', purpose: 'engaged time per visit, bounce rule (≥ 10 s is no bounce)' },
+      { name: 'scroll_depth', type: 'SimpleAggregateFunction(max, UInt8)', source: 'events.scroll_depth', transform: 'max', purpose: 'scroll depth per visit' },
+      { name: 'last_seen', type: "SimpleAggregateFunction(max, DateTime('UTC'))", source: 'events.ts', transform: 'last engagement beacon', purpose: 'visit duration up to when the page was left' },
+    ],
+  },
+  {
+    table: 'agg_engagement_daily', kind: 'aggregate', purpose: 'Engaged time and scroll depth per page and UTC day (time_on_page, scroll_depth)',
+    retention: AGGREGATES_TTL,
+    columns: [
+      GROUP_SITE,
+      { name: 'day', type: 'Date', source: 'events.ts', transform: 'UTC day', purpose: 'time range' },
+      { name: 'path', type: 'String', source: 'events.path', transform: 'group key (already reduced by the privacy step); the API folds values with fewer than TOKUMEI_MIN_VISITORS visitors', purpose: 'page breakdowns' },
+      SALT_DOMAIN,
+      { name: 'engagements', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events', transform: 'count of engagement events', purpose: 'averages' },
+      { name: 'engaged_ms', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events.engaged_ms', transform: 'sum', purpose: 'time on page' },
+      { name: 'scroll_sum', type: 'SimpleAggregateFunction(sum, UInt64)', source: 'events.scroll_depth', transform: 'sum (average = scroll_sum / engagements)', purpose: 'scroll depth' },
+      VISITORS_STATE,
     ],
   },
   {

@@ -1,7 +1,8 @@
 export {
   Pseudonymizer, pseudonymize, DEFAULT_QUERY_ALLOWLIST,
-  type EventRow, type StepResult, type DropReason, type PseudonymizeOptions,
+  type EventRow, type StepResult, type DropReason, type PseudonymizeOptions, type PropsCount,
 } from './pseudonymize.js';
+export { scrubProps, judgePropValue, allowedKeys, type ScrubbedProps } from './props.js';
 export { keyedHash64 } from './keyed-hash.js';
 export {
   SaltStore, MemorySaltStore, MemoryRegister, commitment, utcDay, RUN_SALT_MAX_MS, saltRegisterRetentionMs,

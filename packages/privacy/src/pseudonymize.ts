@@ -1,10 +1,11 @@
 import type { ConsentPolicy, PrivacyConfig } from '@tokumei/config';
-import type { RawRecord } from '@tokumei/schema';
+import { MAX_ENGAGED_MS, type RawRecord } from '@tokumei/schema';
 import { reduceLang, scrubEvent } from './fields.js';
 import { NO_GEO, type CountryLookup } from './geo.js';
 import { checkSite, normalizeSites } from './hosts.js';
 import { keyedHash64 } from './keyed-hash.js';
 import { utcDay, type SaltSource } from './salts.js';
+import { scrubProps } from './props.js';
 import { cleanUrl, referrerHost, type UrlOptions } from './url.js';
 import { UserAgentReducer } from './user-agent.js';
 
@@ -37,13 +38,30 @@ export interface EventRow {
   country: string;
   lang: string;
   src: 'beacon' | 'log';
+  /**
+   * Allow-listed custom properties, values judged (props.ts); `{}` for none. These three are always set by the
+   * pseudonymizer; optional only so rows written by hand (tests, fixtures) may leave them to the column defaults.
+   */
+  props?: Record<string, string>;
+  /** Engagement events only: visible time in ms and maximum scroll depth in %; 0 otherwise. */
+  engaged_ms?: number;
+  scroll_depth?: number;
+}
+
+/** What happened to a record's custom properties, for the worker's counters (never the keys or values). */
+export interface PropsCount {
+  readonly kept: number;
+  /** Not allow-listed for the site. */
+  readonly dropped: number;
+  /** Replaced by a placeholder. */
+  readonly replaced: number;
 }
 
 export type DropReason = 'consent' | 'bad_url' | 'bad_site' | 'bot';
 
 /** A step's outcome: store the row, or drop the record on purpose (counted). Unreadable records never get here. */
 export type StepResult =
-  | { readonly kind: 'ok'; readonly row: EventRow }
+  | { readonly kind: 'ok'; readonly row: EventRow; readonly props?: PropsCount }
   | { readonly kind: 'drop'; readonly reason: DropReason };
 
 export interface PseudonymizeOptions extends Partial<Omit<PrivacyConfig, 'saltGraceMs' | 'saltTopic'>> {
@@ -68,6 +86,7 @@ export class Pseudonymizer {
   private readonly url: UrlOptions;
   private readonly precision: number;
   private readonly sites: ReadonlySet<string> | undefined;
+  private readonly propsAllowList: ReadonlyMap<string, ReadonlySet<string>>;
 
   constructor(
     private readonly salts: SaltSource,
@@ -80,6 +99,8 @@ export class Pseudonymizer {
     this.precision = PRECISION_SECONDS[options.timePrecision ?? 'second'];
     // TOKUMEI_SITES: when set, records of other sites are dropped (`bad_site`).
     this.sites = options.sites === undefined ? undefined : normalizeSites(options.sites);
+    // TOKUMEI_PROPS_ALLOWLIST: by default no property is stored.
+    this.propsAllowList = options.propsAllowList ?? new Map();
   }
 
   async process(record: RawRecord): Promise<StepResult> {
@@ -102,8 +123,11 @@ export class Pseudonymizer {
       visitor = keyedHash64(salt, ['visitor', site.site, record.ip, record.ua]);
     }
     const seconds = Math.floor(record.ts / 1000);
+    const props = scrubProps(record.props, site.site, this.propsAllowList);
+    const kept = Object.keys(props.props).length;
     return {
       kind: 'ok',
+      ...(kept + props.dropped > 0 ? { props: { kept, dropped: props.dropped, replaced: props.replaced } } : {}),
       row: {
         site: site.site,
         ts: seconds - (seconds % this.precision),
@@ -129,6 +153,10 @@ export class Pseudonymizer {
         country: this.options.geo === 'off' ? '' : this.geo.country(record.ip),
         lang: reduceLang(record.lang),
         src: record.src,
+        props: props.props,
+        // The beacon allows these on engagement events only; a record from elsewhere is held to the same rule.
+        engaged_ms: record.event === 'engagement' ? Math.min(record.em ?? 0, MAX_ENGAGED_MS) : 0,
+        scroll_depth: record.event === 'engagement' ? Math.min(record.sd ?? 0, 100) : 0,
       },
     };
   }

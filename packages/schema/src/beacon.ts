@@ -10,6 +10,30 @@ const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f';
 const NO_CONTROLS = `^[^${CONTROLS}]*$`;
 
 /**
+ * Custom properties: at most 30, each key a plain identifier (an ASCII letter, then letters, digits or `_`, ≤ 40),
+ * each value a string of at most 200 UTF-16 code units without control characters. A key is sender data too; the
+ * identifier rule leaves no room for an address or a name in it. Which keys are stored is the site's allow-list.
+ */
+export const PROP_KEY = '^[A-Za-z][A-Za-z0-9_]{0,39}$';
+export const MAX_PROPS = 30;
+export const MAX_PROP_VALUE = 200;
+/** Engagement: time the page was visible, capped at 30 minutes a beacon (a longer stay sends several). */
+export const MAX_ENGAGED_MS = 30 * 60 * 1000;
+/** The event name of an engagement beacon: it carries `em` and `sd` and is never a page view. */
+export const ENGAGEMENT_EVENT = 'engagement';
+/**
+ * A single-page visit with at least this much engaged time is not a bounce. Plausible leaves engagement out of the
+ * bounce rule (only a second page view or an interactive event counts); the 10 s is GA4's "engaged session".
+ */
+export const ENGAGED_VISIT_MS = 10_000;
+
+const PropsSchema = Type.Record(
+  Type.String({ pattern: PROP_KEY }),
+  Type.String({ maxLength: MAX_PROP_VALUE, pattern: NO_CONTROLS }),
+  { maxProperties: MAX_PROPS, additionalProperties: false },
+);
+
+/**
  * What a website sends to `POST /collect`. Limits keep one beacon small enough to never dominate a batch, and each is
  * at most the raw record's limit for the same field (raw-record.ts), so the worker never refuses what ingest
  * accepted. Lengths are UTF-16 code units (`String.length`), counted by the same TypeBox checks as the worker's.
@@ -23,6 +47,11 @@ export const BeaconSchema = Type.Object(
     event: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })),
     w: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
     lang: Type.Optional(Type.String({ maxLength: 35, pattern: '^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$' })),
+    props: Type.Optional(PropsSchema),
+    /** Engaged (visible) time in ms: engagement beacons only. */
+    em: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_ENGAGED_MS })),
+    /** Maximum scroll depth in %: engagement beacons only. */
+    sd: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
   },
   { additionalProperties: false },
 );
@@ -58,6 +87,7 @@ function fieldOf(error: ValueError): string {
 
 function problem(error: ValueError): string {
   const schema = error.schema as { minLength?: number; maxLength?: number; minimum?: number; maximum?: number };
+  if (fieldOf(error) === 'props') return propsProblem(error, schema.maxLength);
   switch (error.type) {
     case ValueErrorType.ObjectRequiredProperty: return 'is required';
     case ValueErrorType.String: return 'must be a string';
@@ -69,6 +99,19 @@ function problem(error: ValueError): string {
     case ValueErrorType.StringPattern: return PATTERN_RULES[fieldOf(error)] ?? 'has an invalid format';
     default: return 'is invalid';
   }
+}
+
+/** A props error names the rule, never the key or value (either could be personal data). */
+function propsProblem(error: ValueError, maxLength: number | undefined): string {
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) return 'keys must be identifiers: a letter, then letters, digits or _, at most 40';
+  if (error.path === '/props') {
+    if (error.type === ValueErrorType.ObjectMaxProperties) return `must have at most ${String(MAX_PROPS)} keys`;
+    return 'must be an object of string values';
+  }
+  if (error.type === ValueErrorType.String) return 'values must be strings';
+  if (error.type === ValueErrorType.StringMaxLength) return `values must be at most ${String(maxLength)} characters (UTF-16 code units)`;
+  if (error.type === ValueErrorType.StringPattern) return 'values must not contain control characters';
+  return 'has an invalid value';
 }
 
 function unknownKeys(value: object): string {
@@ -90,12 +133,20 @@ export function checkBeacon(value: unknown): BeaconCheck {
   if (!check.Check(value)) {
     const first = check.Errors(value).First();
     if (first === undefined) return { ok: false, message: 'body: is invalid' };
-    if (first.type === ValueErrorType.ObjectAdditionalProperties) return { ok: false, message: unknownKeys(value) };
+    if (first.type === ValueErrorType.ObjectAdditionalProperties && fieldOf(first) !== 'props') return { ok: false, message: unknownKeys(value) };
     return { ok: false, message: `body ${fieldOf(first) || '(body)'}: ${problem(first)}` };
   }
   for (const field of ['site', 'url', 'referrer', 'sid'] as const) {
     const text = value[field];
     if (text !== undefined && LONE_SURROGATE.test(text)) return { ok: false, message: `body ${field}: must be well-formed Unicode` };
+  }
+  if (value.props !== undefined && Object.values(value.props).some((text) => LONE_SURROGATE.test(text))) {
+    return { ok: false, message: 'body props: values must be well-formed Unicode' };
+  }
+  const engagement = (value.event ?? DEFAULT_EVENT) === ENGAGEMENT_EVENT;
+  if (engagement && value.em === undefined) return { ok: false, message: 'body em: is required for an engagement event' };
+  for (const field of ['em', 'sd'] as const) {
+    if (!engagement && value[field] !== undefined) return { ok: false, message: `body ${field}: only an engagement event carries it` };
   }
   if (!URL.canParse(value.url)) return { ok: false, message: 'body url: must be an absolute http(s) URL' };
   return { ok: true, beacon: value };

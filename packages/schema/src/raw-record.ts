@@ -24,6 +24,13 @@ export const RawRecordSchema = Type.Object({
   event: Type.String({ minLength: 1, maxLength: 64 }),
   w: Type.Optional(Type.Integer({ minimum: 0 })),
   lang: Type.Optional(Type.String({ maxLength: 35 })),
+  /**
+   * Custom properties, engaged ms and scroll %: optional, so records stay v1 (an older worker ignores them). Bounds
+   * are the beacon's or wider (the importer never sets them), so the worker never refuses what ingest accepted.
+   */
+  props: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 1024 }), { maxProperties: 64 })),
+  em: Type.Optional(Type.Integer({ minimum: 0, maximum: 24 * 3600 * 1000 })),
+  sd: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
   ip: Type.String({ maxLength: 64 }),
   ua: Type.String({ maxLength: 1024 }),
   /** `DNT: 1` was sent. */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { BeaconSchema, RawRecordSchema, checkBeacon } from '@tokumei/schema';
+import { BeaconSchema, RAW_RECORD_VERSION, RawRecordSchema, checkBeacon, decodeRawRecord } from '@tokumei/schema';
 
 const BEACON = { site: 'example.com', url: 'https://example.com/a', referrer: 'https://www.example.org/', sid: 'tab-1', event: 'signup', w: 1280, lang: 'en-GB' };
 
@@ -102,5 +102,63 @@ describe('limits', () => {
       expect(ingest.maxLength, beacon).toBeLessThanOrEqual(worker.maxLength ?? Infinity);
     }
     expect(BeaconSchema.properties.w.minimum).toBeGreaterThanOrEqual(RawRecordSchema.properties.w.minimum ?? 0);
+  });
+
+  it('every beacon that carries props or engagement decodes as a raw record the worker accepts', () => {
+    const props = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${'x'.repeat(38)}${i}`.slice(0, 40), '😀'.repeat(100)]));
+    const beacon = { site: 'example.com', url: 'https://example.com/', event: 'engagement', em: 1_800_000, sd: 100, props };
+    expect(checkBeacon(beacon).ok).toBe(true);
+    const record = { v: RAW_RECORD_VERSION, src: 'beacon', ts: 0, site: beacon.site, url: beacon.url, event: beacon.event, props, em: beacon.em, sd: beacon.sd, ip: '', ua: '', dnt: false, gpc: false };
+    expect(decodeRawRecord(JSON.stringify(record)).ok).toBe(true);
+  });
+});
+
+describe('custom properties', () => {
+  const B = { site: 'example.com', url: 'https://example.com/' };
+  it('accepts up to 30 identifier keys with string values of up to 200 UTF-16 code units', () => {
+    const props = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`key_${i}`, '😀'.repeat(100)]));
+    expect(checkBeacon({ ...B, props }).ok).toBe(true);
+    expect(checkBeacon({ ...B, props: {} }).ok).toBe(true);
+    expect(checkBeacon({ ...B, props: { ['k'.repeat(40)]: 'v', A9_z: '' } }).ok).toBe(true);
+  });
+
+  it.each([
+    ['31 keys', Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, 'v'])), 'body props: must have at most 30 keys'],
+    ['a value of 201 code units', { plan: `${'😀'.repeat(100)}x` }, 'body props: values must be at most 200 characters (UTF-16 code units)'],
+    ['a number value', { plan: 3 }, 'body props: values must be strings'],
+    ['a nested object', { plan: { a: 'b' } }, 'body props: values must be strings'],
+    ['an array', ['plan'], 'body props: must be an object of string values'],
+    ['a string', 'plan=pro', 'body props: must be an object of string values'],
+    ['a control character', { plan: 'a\u0000b' }, 'body props: values must not contain control characters'],
+    ['a lone surrogate', { plan: '\ud800' }, 'body props: values must be well-formed Unicode'],
+  ])('refuses %s, naming the field', (_name, props, message) => {
+    expect(messageOf({ ...B, props })).toBe(message);
+  });
+
+  // A key is sender data too: refused by rule, and never echoed.
+  it.each(['jane@example.com', '1plan', '_plan', 'plan-b', 'plan b', 'プラン', 'k'.repeat(41), '__proto__', ''])('refuses the key %j without echoing it', (key) => {
+    const message = messageOf({ ...B, props: { [key]: 'v' } });
+    expect(message).toBe('body props: keys must be identifiers: a letter, then letters, digits or _, at most 40');
+  });
+});
+
+describe('engagement', () => {
+  const B = { site: 'example.com', url: 'https://example.com/', event: 'engagement' };
+  it('accepts engaged ms up to 30 minutes and scroll depth 0–100', () => {
+    expect(checkBeacon({ ...B, em: 0, sd: 0 }).ok).toBe(true);
+    expect(checkBeacon({ ...B, em: 1_800_000, sd: 100 }).ok).toBe(true);
+  });
+
+  it.each([
+    [{ ...B }, 'body em: is required for an engagement event'],
+    [{ ...B, em: 1_800_001 }, 'body em: must be between 0 and 1800000'],
+    [{ ...B, em: 1.5 }, 'body em: must be an integer'],
+    [{ ...B, em: '100' }, 'body em: must be an integer'],
+    [{ ...B, em: 10, sd: 101 }, 'body sd: must be between 0 and 100'],
+    [{ ...B, em: 10, sd: -1 }, 'body sd: must be between 0 and 100'],
+    [{ site: 'example.com', url: 'https://example.com/', em: 10 }, 'body em: only an engagement event carries it'],
+    [{ site: 'example.com', url: 'https://example.com/', event: 'signup', sd: 10 }, 'body sd: only an engagement event carries it'],
+  ])('refuses %j', (value, message) => {
+    expect(messageOf(value)).toBe(message);
   });
 });

@@ -85,6 +85,8 @@ const RETENTION = [
   // Per-session rows are pseudonymous like events: they follow the events retention, not the aggregates'.
   { table: 'agg_sessions', ttl: (c: TemplateConfig) => `day + toIntervalDay(${c.eventsTtlDays})` },
   { table: 'stats_daily', ttl: (c: TemplateConfig) => `day + toIntervalMonth(${c.aggregatesTtlMonths})` },
+  { table: 'agg_engagement_sessions', ttl: (c: TemplateConfig) => `day + toIntervalDay(${c.eventsTtlDays})` },
+  { table: 'agg_engagement_daily', ttl: (c: TemplateConfig) => `day + toIntervalMonth(${c.aggregatesTtlMonths})` },
 ] as const;
 
 /** Retention is configuration: when it changes after the tables exist, the TTLs follow. */

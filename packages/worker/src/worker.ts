@@ -1,6 +1,6 @@
 import type { ConsumedMessage, PartitionBatch, Subscriber } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
-import type { EventRow, Pseudonymizer } from '@tokumei/privacy';
+import type { EventRow, PropsCount, Pseudonymizer } from '@tokumei/privacy';
 import { decodeRawRecord } from '@tokumei/schema';
 import { cutChunks, dedupToken, type Chunk } from './chunks.js';
 import type { WorkerMetrics } from './metrics.js';
@@ -144,6 +144,13 @@ export class Worker {
     }
   }
 
+  /** Counted, never logged: a key that was not allow-listed is sender data too. `replaced` values are also kept. */
+  private countProps(props: PropsCount): void {
+    if (props.kept > 0) this.deps.metrics.props.inc({ result: 'kept' }, props.kept);
+    if (props.dropped > 0) this.deps.metrics.props.inc({ result: 'dropped' }, props.dropped);
+    if (props.replaced > 0) this.deps.metrics.props.inc({ result: 'replaced' }, props.replaced);
+  }
+
   private async store(batch: PartitionBatch, chunk: Chunk, giveUpAt: number): Promise<void> {
     const started = performance.now();
     if (chunk.action === 'new') await this.retrying(batch, giveUpAt, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, false));
@@ -164,7 +171,10 @@ export class Worker {
         continue;
       }
       const result = await this.deps.pseudonymizer.process(decoded.record);
-      if (result.kind === 'ok') rows.push(result.row);
+      if (result.kind === 'ok') {
+        rows.push(result.row);
+        if (result.props !== undefined) this.countProps(result.props);
+      }
       else if (result.kind === 'drop' && result.reason === 'bot') {
         const day = new Date(decoded.record.ts).toISOString().slice(0, 10);
         const key = `${decoded.record.site}\u0000${day}`;

@@ -5,7 +5,7 @@ import type { Publisher } from '@tokumei/bus';
 import { TokumeiError } from '@tokumei/errors';
 import { checkSite } from '@tokumei/privacy';
 import {
-  BeaconSchema, DEFAULT_EVENT, RAW_RECORD_VERSION, RawRecordSchema, checkBeacon, encodeRawRecord, partitionKey, type RawRecord,
+  BeaconSchema, DEFAULT_EVENT, ENGAGEMENT_EVENT, RAW_RECORD_VERSION, RawRecordSchema, checkBeacon, encodeRawRecord, partitionKey, type RawRecord,
 } from '@tokumei/schema';
 import type { Counter } from 'prom-client';
 
@@ -70,6 +70,9 @@ export const collectRoutes: FastifyPluginAsync<CollectOptions> = (fastify, optio
       event: beacon.event ?? DEFAULT_EVENT,
       w: beacon.w,
       lang: beacon.lang,
+      props: beacon.props,
+      em: beacon.em,
+      sd: beacon.sd,
       ip: clientIp(request),
       ua: (request.headers['user-agent'] ?? '').slice(0, 1024),
       dnt: request.headers.dnt === '1',
@@ -77,7 +80,7 @@ export const collectRoutes: FastifyPluginAsync<CollectOptions> = (fastify, optio
     };
     // 202 only after the bus accepted the record: with Kafka that means acknowledged by the in-sync replicas.
     await options.publisher.publish([{ key: partitionKey(record), value: encodeRawRecord(record) }]);
-    options.accepted.inc({ event: record.event === DEFAULT_EVENT ? DEFAULT_EVENT : 'custom' });
+    options.accepted.inc({ event: record.event === DEFAULT_EVENT || record.event === ENGAGEMENT_EVENT ? record.event : 'custom' });
     return reply.code(202).send();
   });
   return Promise.resolve();

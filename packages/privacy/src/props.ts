@@ -1,0 +1,84 @@
+import { displayForm, matchForm, readings } from './canonical.js';
+import { classifyReadings } from './pii-patterns.js';
+
+/**
+ * Custom properties. A property is the easiest place for a site to put personal data (`email: jane@example.com`),
+ * so nothing is stored unless the site allow-listed the key (TOKUMEI_PROPS_ALLOWLIST), and every kept value is
+ * judged by the same engine as URL parts, in every reading (percent-decoded, Shift_JIS/EUC-JP, `+` as space, NFKC).
+ */
+
+/** Longest value stored: the beacon's limit (a longer one can only come from another producer). */
+const MAX_VALUE = 200;
+/** More words than this is a sentence, and sentences are where names and addresses go. */
+const MAX_WORDS = 5;
+/** What a kept value must be in match form: words, numbers and a few separators; anything else is free text. */
+const PROP_WORD = new RegExp(`^[\\p{L}\\p{M}\\p{N} ._:/+#-]{1,${MAX_VALUE}}$`, 'u');
+
+export interface ScrubbedProps {
+  /** What is stored: allow-listed keys, values clean or replaced by a placeholder. */
+  readonly props: Record<string, string>;
+  /** Keys dropped because the site did not allow-list them. */
+  readonly dropped: number;
+  /** Values replaced by a placeholder. */
+  readonly replaced: number;
+}
+
+const NONE: ScrubbedProps = { props: {}, dropped: 0, replaced: 0 };
+
+/** The keys a site may store: its own list and the `*` list. */
+export function allowedKeys(allow: ReadonlyMap<string, ReadonlySet<string>>, site: string): ReadonlySet<string> | undefined {
+  const own = allow.get(site);
+  const all = allow.get('*');
+  if (own === undefined || all === undefined) return own ?? all;
+  return new Set([...own, ...all]);
+}
+
+/** One value: a placeholder when any reading holds personal data, `:value` when it is not a short plain word list. */
+export function judgePropValue(raw: string): string {
+  if (raw.length > MAX_VALUE) return ':value';
+  const placeholder = classifyReadings(readings(raw, true));
+  if (placeholder !== undefined) return placeholder;
+  const value = displayForm(raw).trim();
+  if (value === '') return '';
+  const form = matchForm(value);
+  if (!PROP_WORD.test(form) || form.split(' ').filter((w) => w !== '').length > MAX_WORDS) return ':value';
+  return value;
+}
+
+const isPlaceholder = (value: string): boolean => value.startsWith(':') && /^:[a-z]+$/.test(value);
+
+/**
+ * The props of one record as stored. Data split over several keys (`a=090`, `b=1234`, `c=5678`, or `a=jane`, `b=@`,
+ * `c=example.com`) is whole again when the values are read together: the raw values of the kept keys are judged
+ * joined, in key order, with a space and with nothing between them, and on a hit every kept value becomes that
+ * placeholder. Unlike URL parameters every kind counts (a token cut in two is still the token read together), and
+ * a joined text too long to judge (over 512 characters) is a hit as well: padding must not buy a pass.
+ */
+export function scrubProps(props: Readonly<Record<string, string>> | undefined, site: string, allow: ReadonlyMap<string, ReadonlySet<string>>): ScrubbedProps {
+  if (props === undefined) return NONE;
+  const entries = Object.entries(props);
+  if (entries.length === 0) return NONE;
+  const keys = allowedKeys(allow, site);
+  const kept = new Map<string, string>();
+  // Values judged clean, or refused only as free text (`@` alone is no address): what a split could hide in.
+  const open = new Map<string, string>();
+  let replaced = 0;
+  for (const [key, raw] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (keys?.has(key) !== true) continue;
+    const value = judgePropValue(raw);
+    if (isPlaceholder(value) && !isPlaceholder(raw)) replaced += 1;
+    kept.set(key, value);
+    if (raw !== '' && !isPlaceholder(raw) && (value === ':value' || !isPlaceholder(value))) open.set(key, raw);
+  }
+  if (open.size > 1) {
+    const raws = [...open.values()];
+    const together = classifyReadings([' ', ''].flatMap((separator) => readings(raws.join(separator), true)));
+    if (together !== undefined) {
+      for (const key of open.keys()) {
+        if (kept.get(key) !== ':value') replaced += 1;
+        kept.set(key, together);
+      }
+    }
+  }
+  return { props: Object.fromEntries(kept), dropped: entries.length - kept.size, replaced };
+}
