@@ -9,8 +9,8 @@ export type Metric = (typeof METRICS)[number];
 
 /** Plausible metrics whose data Tokumei does not collect yet (goals, engagement beacons): a clear 400, not a zero. */
 export const UNSUPPORTED_METRICS: Readonly<Record<string, string>> = {
-  conversion_rate: 'needs goals, which are not configurable yet',
-  group_conversion_rate: 'needs goals, which are not configurable yet',
+  conversion_rate: 'needs goals: ask POST /api/v2/conversions for now',
+  group_conversion_rate: 'needs goals: ask POST /api/v2/conversions for now',
   time_on_page: 'needs engagement beacons, which are not collected yet',
   scroll_depth: 'needs engagement beacons, which are not collected yet',
   average_revenue: 'revenue is not collected',
@@ -57,7 +57,7 @@ export const VISIT_DIMENSIONS = {
 
 /** Plausible dimensions Tokumei cannot answer yet, with why. */
 export const UNSUPPORTED_DIMENSIONS: Readonly<Record<string, string>> = {
-  'event:goal': 'goals are not configurable yet',
+  'event:goal': 'ask POST /api/v2/conversions (or /api/v2/funnel) for now',
   'visit:country_name': 'only the country code is stored (visit:country)',
   'visit:region': 'regions are not stored',
   'visit:region_name': 'regions are not stored',
