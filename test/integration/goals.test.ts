@@ -243,3 +243,18 @@ describe('POST /api/v2/funnel', () => {
     expect(error(await ask(['Product', 'Checkout'], { site_id: '' })).message).toMatch(/^site_id:/);
   });
 });
+
+describe('changing a goal', () => {
+  it('re-evaluates the events already stored (goals are matched at query time)', async () => {
+    // `/thanks**` (no slash before the stars) also matches '/thanks' itself: 16-22.
+    expect((await put(SITE, { goals: [{ page_path: '/thanks**', display_name: 'Any thanks' }] })).statusCode).toBe(200);
+    const converted = journeys.filter((j) => j.steps.some((s) => s.path.startsWith('/thanks')));
+    expect(kSum(converted)).toBe(7);
+    const r = await app.inject({ method: 'POST', url: '/api/v2/conversions', payload: {
+      site_id: SITE, date_range: RANGE, metrics: ['visitors', 'conversion_rate'], dimensions: ['event:goal'] } });
+    expect(r.json<{ results: unknown[] }>().results).toEqual([{ dimensions: ['Any thanks'], metrics: [7, Math.round((7 / 22) * 10_000) / 100] }]);
+    // The funnel's steps are the new list's: the seed's goals are gone for this site.
+    expect(error(await app.inject({ method: 'POST', url: '/api/v2/funnel', payload: { site_id: SITE, date_range: RANGE, steps: ['Product', 'Any thanks'] } })).message)
+      .toMatch(/^steps\[0\]: 'Product' is not a goal/);
+  });
+});
