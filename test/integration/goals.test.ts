@@ -18,13 +18,14 @@ const date = (s: number) => new Date(s * 1000).toISOString().slice(0, 10);
 const RANGE = [date(D0), date(D0)];
 
 interface Step { path: string; event?: string }
-interface Journey { visitor: number; domain: number; steps: Step[] }
+interface Journey { visitor: number; domain: number; steps: Step[]; campaign?: string }
 
 const page = (path: string): Step => ({ path });
 const journeys: Journey[] = [];
 // 1-12: a product page; 1-8 then the cart; 1-6 then checkout and sign up.
 for (let v = 1; v <= 12; v += 1) {
-  journeys.push({ visitor: v, domain: 0, steps: [
+  // 1-10 came from a campaign (on their first page view, which is what a visit filter reads).
+  journeys.push({ visitor: v, domain: 0, ...(v <= 10 ? { campaign: 'spring' } : {}), steps: [
     page('/'), page(v % 2 === 1 ? '/product/a' : '/product/b'),
     ...(v <= 8 ? [page('/cart')] : []),
     ...(v <= 6 ? [page('/checkout'), { path: '/checkout', event: 'signup' }] : []),
@@ -82,7 +83,7 @@ beforeAll(async () => {
   await migrate(store.client, config, FIXTURE_LOGGER);
   const values = journeys.flatMap((j) => j.steps.map((s, i) => ({
     site: SITE, ts: D0 + 9 * 3600 + j.visitor * 600 + i * 60, event: s.event ?? 'pageview', host: SITE, path: s.path,
-    session: 1000 + j.visitor, visitor: j.visitor, salt_domain: j.domain, src: 'beacon',
+    session: 1000 + j.visitor, visitor: j.visitor, salt_domain: j.domain, src: 'beacon', utm_campaign: i === 0 ? j.campaign ?? '' : '',
   })));
   await store.client.insert({ table: 'events', values, format: 'JSONEachRow' });
   // The seed, read by loadConfig exactly as from the environment.
@@ -177,6 +178,27 @@ describe('conversions: event:goal and conversion_rate', () => {
     expect(body.meta.folded).toBe(true);
   });
 
+  it('takes visit filters: the conversions and their denominator are those of the selected visits', async () => {
+    const spring = journeys.filter((j) => j.campaign === 'spring');
+    const expected = Object.keys(completes).map((goal) => {
+      const visitors = kSum(spring.filter((j) => j.steps.some((s) => completes[goal]?.(s) === true)));
+      return { dimensions: [goal], metrics: [visitors, Math.round((visitors / kSum(spring)) * 10_000) / 100] };
+    }).filter((e) => (e.metrics[0] ?? 0) > 0).sort((a, b) => (b.metrics[0] ?? 0) - (a.metrics[0] ?? 0));
+    // Of the 10 campaign visitors: Product 10 (100 %), cart 8 (80 %), checkout and signup 6 (60 %).
+    expect(expected.map((e) => e.metrics)).toEqual([[10, 100], [8, 80], [6, 60], [6, 60]]);
+    const r = await ask({ metrics: ['visitors', 'conversion_rate'], dimensions: ['event:goal'], filters: [['is', 'visit:utm_campaign', ['spring']]] });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json<{ results: unknown[] }>().results).toEqual(expected);
+    const one = await ask({ metrics: ['visitors'], dimensions: ['event:goal'], filters: [['contains', 'visit:utm_campaign', ['spr']], ['is', 'event:goal', ['Checkout']]] });
+    expect(one.json<{ results: unknown[] }>().results).toEqual([{ dimensions: ['Checkout'], metrics: [6] }]);
+    expect(error(await ask({ metrics: ['visitors'], dimensions: ['event:goal'], filters: [['is', 'visit:utm_campaign', ['x']], ['is', 'event:page', ['/']]] })).message)
+      .toMatch(/^filters\[1\]: only visit:\* filters/);
+    expect(error(await ask({ metrics: ['visitors'], dimensions: ['event:goal'], filters: [['matches', 'visit:utm_campaign', ['(']]] })).message)
+      .toMatch(/^filters: a matches pattern is not a valid RE2/);
+    expect(error(await ask({ metrics: ['visitors'], dimensions: ['event:goal'], filters: [['is', 'visit:nope', ['x']]] })).message)
+      .toMatch(/^filters\[0\]\[1\]: unknown dimension/);
+  });
+
   it('answers one goal, and names the field of an unknown one', async () => {
     const r = await ask({ metrics: ['conversion_rate'], dimensions: ['event:goal'], filters: [['is', 'event:goal', ['Signup']]] });
     expect(r.json<{ results: unknown[] }>().results).toEqual([{ dimensions: ['Signup'], metrics: [27.27] }]);
@@ -210,6 +232,21 @@ describe('POST /api/v2/funnel', () => {
     // Drop-off 7 of 15 (46.67 %) and 2 of 8 (25 %); the import domain's four visitors (below k there) are left out.
     expect(r.json<Answer>().steps.map((s) => s.dropoff_percentage)).toEqual([0, 46.67, 25]);
     expect(r.json<Answer>().meta.folded).toBe(true);
+  });
+
+  it('takes visit filters: the funnel of the selected visits', async () => {
+    const steps = ['Product', 'Visit /cart', 'Checkout'];
+    const spring = (goals: string[]) => kSum(reached(goals).filter((j) => j.campaign === 'spring'));
+    expect(steps.map((_, i) => spring(steps.slice(0, i + 1)))).toEqual([10, 8, 6]);
+    const r = (await ask(steps, { filters: [['is', 'visit:utm_campaign', ['spring']]] })).json<Answer>();
+    expect(r.steps.map((s) => [s.visitors, s.dropoff])).toEqual([[10, 0], [8, 2], [6, 2]]);
+    // Not the campaign: 11-15 reach product (5; the import domain's four are below k there). Then the cart: only those
+    // four (13-15 went to the cart first), below k in their domain, so the step is withheld rather than 0.
+    const rest = (await ask(steps, { filters: [['is_not', 'visit:utm_campaign', ['spring']]] })).json<Answer>();
+    const others = (goals: string[]) => reached(goals).filter((j) => j.campaign === undefined);
+    expect(kSum(others(['Product']))).toBe(5);
+    expect(others(['Product', 'Visit /cart']).map((j) => j.domain)).toEqual([7, 7, 7, 7]);
+    expect(rest.steps.map((s) => [s.visitors, s.suppressed])).toEqual([[5, false], [null, true], [null, true]]);
   });
 
   it('order matters: the cart before a product page does not complete product → cart', async () => {

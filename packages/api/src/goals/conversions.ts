@@ -52,10 +52,11 @@ export function conversionsSql(goals: readonly Goal[], params: Record<string, un
 /** Runs conversionsSql for `goals` over [from, to) (ClickHouse DateTime text) with threshold k; rows by visitors, then goal order. */
 export async function conversions(
   db: StatsDb, site: string, goals: readonly Goal[], window: { from: string; to: string }, k: number,
+  where: (params: Record<string, unknown>) => string = () => '1',
 ): Promise<ConversionsAnswer> {
   if (goals.length === 0) return { rows: [], folded: false };
   const params: Record<string, unknown> = { site, ...window, k };
-  const [raw] = await db.rows<Record<string, string>>(conversionsSql(goals, params), params);
+  const [raw] = await db.rows<Record<string, string>>(conversionsSql(goals, params, where(params)), params);
   const n = (key: string) => Number(raw?.[key] ?? 0);
   const rows = goals
     .map((g, i) => ({ goal: g.name, visitors: n(`visitors_${i}`), events: n(`events_${i}`), total: n(`total_${i}`), order: i }))

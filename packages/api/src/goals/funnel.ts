@@ -24,10 +24,10 @@ export interface FunnelStep {
 /**
  * Per (day, salt_domain) cell, how many distinct visitors had a session that completed steps 1..i in order:
  * `windowFunnel` over each session's events in time order gives the furthest step reached (a later step before an
- * earlier one does not count). A step's count in a cell is used only when it is at least k; the sums over cells are
+ * earlier one does not count); `where` keeps the rows of the selected visits (filters.ts). A step's count in a cell is used only when it is at least k; the sums over cells are
  * then monotone (a cell named for step i+1 is named for step i), and a step no cell names is withheld, not zero.
  */
-export function funnelSql(steps: readonly Goal[], params: Record<string, unknown>): string {
+export function funnelSql(steps: readonly Goal[], params: Record<string, unknown>, where = '1'): string {
   const conditions = steps.map((g, i) => goalCondition(g, i, params, 'f'));
   const perCell = steps.map((_, i) => `uniqExactIf(who, level >= ${i + 1}) AS s${i}`).join(', ');
   const sums = steps.map((_, i) => `toUInt64(sumIf(s${i}, s${i} >= {k:UInt64})) AS v${i}, toUInt64(countIf(s${i} > 0 AND s${i} < {k:UInt64})) AS w${i}`).join(', ');
@@ -39,7 +39,7 @@ export function funnelSql(steps: readonly Goal[], params: Record<string, unknown
         SELECT toDate(ts) AS day, salt_domain, session, any(visitor) AS who,
                windowFunnel(${SESSION_WINDOW_S})(ts, ${conditions.join(', ')}) AS level
         FROM events
-        WHERE ${EVENTS_IN_RANGE} AND session != 0 AND visitor != 0
+        WHERE ${EVENTS_IN_RANGE} AND session != 0 AND visitor != 0 AND (${where})
         GROUP BY day, salt_domain, session)
       GROUP BY day, salt_domain)`;
 }
@@ -67,9 +67,10 @@ export interface FunnelAnswer { readonly steps: FunnelStep[]; readonly folded: b
 
 export async function funnel(
   db: StatsDb, site: string, steps: readonly Goal[], window: { from: string; to: string }, k: number,
+  where: (params: Record<string, unknown>) => string = () => '1',
 ): Promise<FunnelAnswer> {
   const params: Record<string, unknown> = { site, ...window, k };
-  const [row] = await db.rows<Record<string, string>>(funnelSql(steps, params), params);
+  const [row] = await db.rows<Record<string, string>>(funnelSql(steps, params, where(params)), params);
   let folded = false;
   const reached = steps.map((_, i) => {
     const named = Number(row?.[`v${i}`] ?? 0);

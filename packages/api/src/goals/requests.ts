@@ -5,6 +5,8 @@ import { nameOf } from '../query/spec.js';
 import type { TimeRange } from '../time-range.js';
 import { GOAL_METRICS, type GoalMetric } from './conversions.js';
 import { FUNNEL_STEPS } from './funnel.js';
+import { parseVisitFilter } from './filters.js';
+import type { Filter } from '../query/filters.js';
 
 const invalid = (message: string) => new TokumeiError('TKM_INVALID_QUERY', message);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,11 +25,11 @@ function checkKeys(body: unknown, keys: ReadonlySet<string>): Record<string, unk
   return body;
 }
 
-export interface FunnelRequest extends Common { readonly steps: readonly string[] }
+export interface FunnelRequest extends Common { readonly steps: readonly string[]; readonly filters: readonly Filter[] }
 
-const FUNNEL_KEYS = new Set(['site_id', 'date_range', 'steps']);
+const FUNNEL_KEYS = new Set(['site_id', 'date_range', 'steps', 'filters']);
 
-/** `POST /api/v2/funnel`: {site_id, date_range, steps: [goal display name, …]} with 2 to 8 steps. */
+/** `POST /api/v2/funnel`: {site_id, date_range, steps: [goal display name, …], filters?: [visit filters]} with 2 to 8 steps. */
 export function parseFunnelRequest(raw: unknown, now: number): FunnelRequest {
   const body = checkKeys(raw, FUNNEL_KEYS);
   const base = common(body, now);
@@ -35,20 +37,33 @@ export function parseFunnelRequest(raw: unknown, now: number): FunnelRequest {
   if (!Array.isArray(steps) || steps.length < FUNNEL_STEPS.min || steps.length > FUNNEL_STEPS.max || !steps.every((s) => typeof s === 'string')) {
     throw invalid(`steps: must be a list of ${FUNNEL_STEPS.min} to ${FUNNEL_STEPS.max} goal names`);
   }
-  return { ...base, steps };
+  const filters = filterList(body.filters).map((f, i) => parseVisitFilter(f, i));
+  return { ...base, steps, filters };
 }
 
 export interface ConversionsRequest extends Common {
   readonly metrics: readonly GoalMetric[];
   /** Goals asked for (`["is", "event:goal", [names]]`); undefined: every goal of the site. */
   readonly only: readonly string[] | undefined;
+  /** The other filters: visit properties, as the v2 query reads them. */
+  readonly filters: readonly Filter[];
 }
+
+const MAX_FILTERS = 20;
+
+function filterList(raw: unknown): unknown[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw) || raw.length > MAX_FILTERS) throw invalid(`filters: must be a list of at most ${MAX_FILTERS} filters`);
+  return raw;
+}
+
+const isGoalFilter = (f: unknown): f is [unknown, 'event:goal', unknown] => Array.isArray(f) && f[1] === 'event:goal';
 
 const CONVERSION_KEYS = new Set(['site_id', 'date_range', 'metrics', 'dimensions', 'filters']);
 
 /**
  * `POST /api/v2/conversions`: the v2 query's shape for the goal questions, {site_id, date_range, metrics ⊆ visitors,
- * events, conversion_rate, dimensions: ["event:goal"], filters?: [["is", "event:goal", [names]]]}.
+ * events, conversion_rate, dimensions: ["event:goal"], filters?: [["is", "event:goal", [names]], visit filters…]}.
  */
 export function parseConversionsRequest(raw: unknown, now: number): ConversionsRequest {
   const body = checkKeys(raw, CONVERSION_KEYS);
@@ -65,16 +80,20 @@ export function parseConversionsRequest(raw: unknown, now: number): ConversionsR
     throw invalid('dimensions: must be ["event:goal"]');
   }
   let only: string[] | undefined;
-  if (body.filters !== undefined) {
-    const filters: unknown = body.filters;
-    const first: unknown = Array.isArray(filters) ? filters[0] : undefined;
-    if (!Array.isArray(filters) || filters.length !== 1 || !Array.isArray(first) || first.length !== 3 || first[0] !== 'is' || first[1] !== 'event:goal'
-      || !Array.isArray(first[2]) || first[2].length === 0 || !first[2].every((v) => typeof v === 'string')) {
-      throw invalid('filters: only [["is", "event:goal", [goal names]]] is supported here');
+  const filters: Filter[] = [];
+  filterList(body.filters).forEach((f, i) => {
+    if (!isGoalFilter(f)) {
+      filters.push(parseVisitFilter(f, i));
+      return;
     }
-    only = first[2];
-  }
-  return { ...base, metrics: metrics as GoalMetric[], only };
+    const names: unknown = f[2];
+    if (only !== undefined || f.length !== 3 || f[0] !== 'is' || !Array.isArray(names) || names.length === 0 || names.length > 100
+      || !names.every((v) => typeof v === 'string')) {
+      throw invalid(`filters[${i}]: a goal filter is one ["is", "event:goal", [1 to 100 goal names]]`);
+    }
+    only = names;
+  });
+  return { ...base, metrics: metrics as GoalMetric[], only, filters };
 }
 
 /** The site's goals named by `names`, in that order; an unknown name is a 400 naming its position. */

@@ -5,6 +5,7 @@ import { funnel } from '../goals/funnel.js';
 import { parseFunnelRequest, pickGoals } from '../goals/requests.js';
 import type { GoalStore } from '../goals/store.js';
 import { eventsWindow } from '../goals/window.js';
+import { checkPatterns, visitFilterSql } from '../goals/filters.js';
 
 export interface FunnelRouteOptions {
   readonly clickhouse: ClickHouseClient;
@@ -27,8 +28,10 @@ export const funnelRoutes: FastifyPluginAsync<FunnelRouteOptions> = (app, option
     const db = limitedDb(options.clickhouse, options.limits);
     const steps = pickGoals((await options.goals.get(db, q.siteId)).goals, q.steps, 'steps');
     const window = eventsWindow(q.range, q.all, now, options.eventsTtlDays);
-    const answer = window.range.from < window.range.to
-      ? await funnel(db, q.siteId, steps, window.params, options.minVisitors)
+    const asked = window.range.from < window.range.to;
+    if (asked) await checkPatterns(db, q.filters);
+    const answer = asked
+      ? await funnel(db, q.siteId, steps, window.params, options.minVisitors, (params) => visitFilterSql(q.filters, params))
       : { steps: steps.map((g) => ({ label: g.name, visitors: 0, suppressed: false, dropoff: 0, dropoff_percentage: 0, conversion_rate: 0, conversion_rate_step: 0 })), folded: false };
     const meta: Record<string, unknown> = { source: 'events', min_visitors: options.minVisitors, folded: answer.folded };
     if (window.warnings.length > 0) meta.warnings = window.warnings;
@@ -36,7 +39,7 @@ export const funnelRoutes: FastifyPluginAsync<FunnelRouteOptions> = (app, option
       steps: answer.steps,
       meta,
       query: {
-        site_id: q.siteId, steps: q.steps,
+        site_id: q.siteId, steps: q.steps, filters: (request.body as { filters?: unknown }).filters ?? [],
         date_range: [window.range.from.toISOString(), new Date(Math.max(window.range.from.getTime(), window.range.to.getTime() - 1000)).toISOString()],
       },
     };

@@ -7,6 +7,7 @@ import { conversions, goalMetric } from '../goals/conversions.js';
 import { parseConversionsRequest, pickGoals } from '../goals/requests.js';
 import type { GoalStore, SiteGoals } from '../goals/store.js';
 import { eventsWindow } from '../goals/window.js';
+import { checkPatterns, visitFilterSql } from '../goals/filters.js';
 
 export interface GoalsRouteOptions {
   readonly clickhouse: ClickHouseClient;
@@ -62,8 +63,11 @@ export const goalsRoutes: FastifyPluginAsync<GoalsRouteOptions> = (app, options)
     const declared = (await options.goals.get(db, q.siteId)).goals;
     const goals = q.only === undefined ? declared : pickGoals(declared, q.only, 'filters[0][2]');
     const window = eventsWindow(q.range, q.all, now, options.eventsTtlDays);
-    const found = window.range.from < window.range.to
-      ? await conversions(db, q.siteId, goals, window.params, options.minVisitors) : { rows: [], folded: false };
+    const asked = window.range.from < window.range.to;
+    if (asked) await checkPatterns(db, q.filters);
+    const found = asked
+      ? await conversions(db, q.siteId, goals, window.params, options.minVisitors, (params) => visitFilterSql(q.filters, params))
+      : { rows: [], folded: false };
     const meta: Record<string, unknown> = { source: 'events', min_visitors: options.minVisitors, folded: found.folded };
     if (window.warnings.length > 0) meta.warnings = window.warnings;
     return {
@@ -72,7 +76,7 @@ export const goalsRoutes: FastifyPluginAsync<GoalsRouteOptions> = (app, options)
       query: {
         site_id: q.siteId, metrics: q.metrics, dimensions: ['event:goal'],
         date_range: [window.range.from.toISOString(), new Date(Math.max(window.range.from.getTime(), window.range.to.getTime() - 1000)).toISOString()],
-        filters: q.only === undefined ? [] : [['is', 'event:goal', q.only]],
+        filters: (request.body as { filters?: unknown }).filters ?? [],
       },
     };
   });
