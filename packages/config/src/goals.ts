@@ -1,3 +1,5 @@
+import { domainToASCII } from 'node:url';
+
 /**
  * Goals: what a site counts as a conversion. Declared in TOKUMEI_GOALS (the seed, read once by loadConfig) and
  * through `PUT /api/sites/:site/goals`; both go through `parseGoals`, so a goal the API refuses cannot come in
@@ -67,12 +69,13 @@ export function goalJson(g: Goal): Record<string, string> {
     : { goal_type: 'event', event_name: g.event, display_name: g.name };
 }
 
-/** TOKUMEI_GOALS' content: `{"<site>": [goal, …], …}`. Site keys are lower-cased host names, as sites are stored. */
+/** TOKUMEI_GOALS' content: `{"<site>": [goal, …], …}`. Site keys are lower-cased ASCII host names, as sites are stored. */
 export function parseGoalsFile(raw: unknown): ReadonlyMap<string, readonly Goal[]> {
   if (!isObject(raw)) throw new GoalError('must be a JSON object {"<site>": [goals]}');
   const out = new Map<string, readonly Goal[]>();
   for (const [site, list] of Object.entries(raw)) {
-    const key = site.toLowerCase();
+    // As TOKUMEI_SITES: the form browsers report host names in (ASCII, punycode for IDN), which is how sites are stored.
+    const key = (domainToASCII(site.normalize('NFKC')) || site).toLowerCase();
     if (!/^[a-z0-9.:-]{1,100}$/.test(key)) throw new GoalError('a site key must be a host name of at most 100 characters');
     out.set(key, parseGoals(list, `${key}`));
   }

@@ -28,6 +28,7 @@ describe('TOKUMEI_GOALS', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tokumei-goals-')), 'goals.json');
     fs.writeFileSync(file, JSON.stringify(GOALS));
     expect(loadConfig({ TOKUMEI_GOALS: file }).goals.get('example.com')).toEqual(expected);
+    expect([...loadConfig({ TOKUMEI_GOALS: '{"例え.jp": []}' }).goals.keys()]).toEqual(['xn--r8jz45g.jp']);
   });
 
   it('refuses what the API would refuse, naming the site and field', () => {
