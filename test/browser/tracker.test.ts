@@ -71,6 +71,8 @@ function startSite(ingestUrl: () => string): Promise<{ url: string; close: () =>
     }
     const escaped = pathname.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
     const optIn = pathname.startsWith('/bare/') ? '' : ' data-allow-localhost';
+    // /engage/* pages are long, so scroll depth means something.
+    const tall = pathname.startsWith('/engage/') ? '<div id="long" style="height: 4000px"></div>' : '';
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(`<!doctype html>
 <html lang="en">
 <head>
@@ -83,6 +85,7 @@ function startSite(ingestUrl: () => string): Promise<{ url: string; close: () =>
   <h1>Example shop</h1>
   <p>You are on <code>${escaped}</code>. This page loads Tokumei's tracker from ingest.</p>
   <nav><a id="pricing" href="pricing">Pricing</a><a href="/signup">Sign up</a></nav>
+  ${tall}
 </body>
 </html>`);
   });
@@ -180,6 +183,7 @@ function pipelineFixture(policy: ConsentPolicy) {
 
     /** Rows of the events table under a path prefix, as ClickHouse holds them. */
     rows,
+    client: () => running?.store?.client ?? expect.fail('no store'),
 
     /**
      * Waits for exactly `expected` (event, path, count) rows under `prefix`, then gives a late duplicate time to show
@@ -333,6 +337,98 @@ describe('tracker in Chromium, consent policy "count"', () => {
     for (const prefix of ['/admin', '/preview', '/bare']) expect(await fixture.rows(prefix), prefix).toEqual([]);
     await fixture.expectSummaryDelta(before, { pageviews: 1, sessions: 1 });
     expect(beacons.map((b) => b.body.url)).toEqual([fixture.siteUrl('/excluded-test/after')]);
+  });
+});
+
+describe('engagement in Chromium', () => {
+  const fixture = pipelineFixture('count');
+  /** Hidden as far as the page can tell (headless Chromium keeps every tab visible): the property and the event. */
+  const setVisibility = (page: Page, state: 'hidden' | 'visible') => page.evaluate(
+    `Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${state}' }); document.dispatchEvent(new Event('visibilitychange'))`,
+  );
+
+  it('sends one engagement beacon when the page is hidden: visible time and scroll depth, stored, and no page view counted', async () => {
+    const before = await fixture.stats();
+    const { page, beacons } = await fixture.open();
+    const started = Date.now();
+    await visit(page, fixture.siteUrl('/engage/once'));
+    // Scroll events fire once a frame, with where the page is then: two frames at the deepest point, as a reader's would.
+    await page.evaluate('window.scrollTo(0, 1500); new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    await page.evaluate('window.scrollTo(0, 200)');
+    // The engaged time is what is measured here: the page stays open for it.
+    await page.waitForTimeout(3200);
+    const answered = page.waitForResponse(`${fixture.ingestUrl()}/collect`);
+    await setVisibility(page, 'hidden');
+    const wall = Date.now() - started;
+    expect((await answered).status()).toBe(202);
+    // Leaving after the hide adds nothing: pagehide finds no new time and no deeper scroll.
+    await page.goto(`${fixture.ingestUrl()}/healthz`);
+
+    const rows = await fixture.expectRows('/engage/once', [
+      { event: 'engagement', path: '/engage/once', n: 1 },
+      { event: 'pageview', path: '/engage/once', n: 1 },
+    ]);
+    expect(rows.every((r) => r.noSession === 0)).toBe(true);
+    await fixture.expectSummaryDelta(before, { pageviews: 1, sessions: 1 });
+    expect(beacons.map((b) => b.body.event)).toEqual(['pageview', 'engagement']);
+    const engagement = beacons[1]?.body ?? expect.fail('no engagement beacon');
+    expect(engagement).toMatchObject({ url: fixture.siteUrl('/engage/once'), sid: beacons[0]?.body.sid });
+    expect(engagement.em).toBeGreaterThanOrEqual(3200);
+    expect(engagement.em).toBeLessThanOrEqual(wall);
+    // 1500 px scrolled in a 720 px window over a page of about 4,200 px: the deepest point, not where it ended.
+    expect(engagement.sd).toBeGreaterThanOrEqual(45);
+    expect(engagement.sd).toBeLessThanOrEqual(60);
+    const stored = await (await fixture.client().query({
+      query: "SELECT engaged_ms, scroll_depth FROM events WHERE path = '/engage/once' AND event = 'engagement'", format: 'JSONEachRow',
+    })).json<{ engaged_ms: number; scroll_depth: number }>();
+    expect(stored).toEqual([{ engaged_ms: engagement.em, scroll_depth: engagement.sd }]);
+  });
+
+  it('sends it on pagehide when the page is left without being hidden first', async () => {
+    // Headless Chromium sends a beacon from a page being left after the page's own user-agent override is gone
+    // (HeadlessChrome, which the worker rightly drops as a bot), so what the page sent is recorded in the page.
+    const record = "const send = navigator.sendBeacon.bind(navigator); navigator.sendBeacon = (url, body) => { sessionStorage.setItem('sent:' + sessionStorage.length, String(body)); return send(url, body); };";
+    const { page } = await fixture.open({ initScript: record });
+    const started = Date.now();
+    await visit(page, fixture.siteUrl('/engage/left'));
+    await page.waitForTimeout(3200);
+    await page.goto(`${fixture.ingestUrl()}/healthz`);
+    const wall = Date.now() - started;
+    await page.goBack();
+    const sent = (JSON.parse(String(await page.evaluate("JSON.stringify(Object.entries(sessionStorage).filter(([k]) => k.startsWith('sent:')).sort().map(([, v]) => v))"))) as string[])
+      .map((body) => JSON.parse(body) as Record<string, unknown>);
+    // The page view, the engagement of leaving, and the page view of coming back.
+    expect(sent.map((b) => b.event)).toEqual(['pageview', 'engagement', 'pageview']);
+    expect(sent[1]?.em).toBeGreaterThanOrEqual(3200);
+    expect(sent[1]?.em).toBeLessThanOrEqual(wall);
+  });
+
+  it('counts time visible, not wall time: hidden for a while, the next beacon holds only the time shown again', async () => {
+    const { page, beacons } = await fixture.open();
+    const started = Date.now();
+    await visit(page, fixture.siteUrl('/engage/hidden'));
+    await page.waitForTimeout(3100);
+    const shownFor = Date.now() - started;
+    await setVisibility(page, 'hidden');
+    await page.waitForTimeout(2000);
+    await setVisibility(page, 'visible');
+    const shownAgain = Date.now();
+    await page.waitForTimeout(3100);
+    await setVisibility(page, 'hidden');
+    const hiddenAgain = Date.now();
+    await page.goto('about:blank');
+
+    await fixture.expectRows('/engage/hidden', [
+      { event: 'engagement', path: '/engage/hidden', n: 2 },
+      { event: 'pageview', path: '/engage/hidden', n: 1 },
+    ]);
+    const times = beacons.filter((b) => b.body.event === 'engagement').map((b) => Number(b.body.em));
+    expect(times).toHaveLength(2);
+    expect(times[0]).toBeGreaterThanOrEqual(3100);
+    expect(times[0]).toBeLessThanOrEqual(shownFor + 50);
+    // The 2 s hidden are in neither beacon; pagehide after the last hide adds nothing.
+    expect(times[1]).toBeGreaterThanOrEqual(3100);
+    expect(times[1]).toBeLessThanOrEqual(hiddenAgain - shownAgain + 50);
   });
 });
 

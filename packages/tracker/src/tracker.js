@@ -60,19 +60,22 @@
   /**
    * @param {string} event
    * @param {string} [referrer]
+   * @param {{ em: number, sd: number }} [engagement]
+   * @param {string} [href] the page the beacon is about (an SPA has already moved on when its engagement is sent)
    */
-  const send = (event, referrer) => {
-    if (ignored || excluded.some((pattern) => pattern.test(location.pathname))) return;
+  const send = (event, referrer, engagement, href = location.href) => {
+    if (ignored || excluded.some((pattern) => pattern.test(new URL(href).pathname))) return;
     const lang = navigator.language;
     // Ingest's limits (url and referrer 2048, lang a BCP 47 tag): a beacon over them would be refused whole.
     const body = JSON.stringify({
       site,
-      url: location.href.slice(0, 2048),
+      url: href.slice(0, 2048),
       referrer: referrer ? referrer.slice(0, 2048) : undefined,
       sid: anonymous ? undefined : sessionId(),
       event,
       w: window.innerWidth,
       lang: /^[A-Za-z]{1,8}(-[A-Za-z\d]{1,8})*$/.test(lang) && lang.length <= 35 ? lang : undefined,
+      ...engagement,
     });
     // A string body goes as text/plain: no CORS preflight. sendBeacon survives the page unloading; it returns false
     // when the browser's beacon queue is full.
@@ -84,6 +87,31 @@
     fetch(endpoint, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => {});
   };
 
+  // Engagement, Plausible-style: the time the page was visible (not wall time) and the deepest point scrolled to,
+  // sent as an `engagement` event (never a page view) when the page is hidden or left, and for the previous page on
+  // an SPA navigation. Only what is new since the last one: at least 3 s more, or a deeper scroll.
+  let engaged = 0;
+  /** When the page was last shown, or 0 while hidden. */
+  let shown = 0;
+  let depth = 0;
+  let sentDepth = 0;
+  const visible = () => document.visibilityState !== 'hidden';
+  const scrolled = () => {
+    const root = document.documentElement;
+    const height = root && root.scrollHeight;
+    if (height) depth = Math.max(depth, Math.min(100, Math.round(((window.scrollY + window.innerHeight) / height) * 100)));
+  };
+  /** @param {string} [href] */
+  const engagement = (href) => {
+    if (shown) engaged += Date.now() - shown;
+    shown = visible() ? Date.now() : 0;
+    scrolled();
+    if (!href || (engaged < 3000 && depth <= sentDepth)) return;
+    send('engagement', undefined, { em: Math.min(engaged, 1800000), sd: depth }, href);
+    engaged = 0;
+    sentDepth = depth;
+  };
+
   // The fragment never reaches storage, so a fragment-only change (an in-page anchor) is not a new page.
   /** @type {string | undefined} */
   let last;
@@ -92,6 +120,11 @@
   const pageview = () => {
     const page = location.href.split('#')[0];
     if (page === last) return;
+    engagement(last);
+    // What the first screen shows is no news: a page glanced at for under 3 s without scrolling sends nothing.
+    engaged = depth = 0;
+    scrolled();
+    sentDepth = depth;
     last = page;
     send('pageview', referrer);
     referrer = undefined; // the referrer brought the visitor to the first page, not to the later ones
@@ -107,6 +140,10 @@
     };
   }
   window.addEventListener('popstate', pageview);
+  window.addEventListener('scroll', scrolled, { passive: true });
+  // Hidden: stop the clock and report; shown again: start it. `pagehide` covers pages left without being hidden first.
+  document.addEventListener('visibilitychange', () => engagement(last));
+  window.addEventListener('pagehide', () => engagement(last));
 
   /** @type {TokumeiApi} */
   const api = (command, name) => {

@@ -313,3 +313,78 @@ describe('buildTracker', () => {
     expect(buildTracker({ consentPolicy: 'count' })).not.toBe(first);
   });
 });
+
+describe('engagement', () => {
+  /** A page with a clock the test moves, a visibility it sets, and a document 4000 px high in a 1000 px window. */
+  function engaged(page: Page = {}) {
+    let now = 1_000_000;
+    const win: FakeWindow = { Date: { now: () => now }, scrollY: 0, innerHeight: 1000 };
+    const loaded = load({ ...page, window: win });
+    const doc = win.document as Record<string, unknown>;
+    Object.assign(doc, { visibilityState: 'visible', documentElement: { scrollHeight: 4000 } });
+    return {
+      ...loaded,
+      wait: (ms: number) => { now += ms; },
+      scroll: (y: number) => { win.scrollY = y; loaded.fire('scroll'); },
+      hide: () => { doc.visibilityState = 'hidden'; loaded.fire('visibilitychange'); },
+      show: () => { doc.visibilityState = 'visible'; loaded.fire('visibilitychange'); },
+      engagements: () => loaded.sent.filter((s) => s.body.event === 'engagement').map((s) => s.body),
+    };
+  }
+
+  it('sends visible time and the deepest scroll once when the page is hidden, pagehide after it adding nothing', () => {
+    const page = engaged();
+    page.wait(4000);
+    page.scroll(1000);
+    page.scroll(200);
+    page.hide();
+    page.fire('pagehide');
+    expect(page.engagements()).toEqual([expect.objectContaining({ event: 'engagement', em: 4000, sd: 50, url: 'https://shop.example.com/' })]);
+    expect(page.sent.filter((s) => s.body.event === 'pageview')).toHaveLength(1);
+  });
+
+  it('does not count the time hidden, and reports the time shown again on the next hide', () => {
+    const page = engaged();
+    page.wait(5000);
+    page.hide();
+    page.wait(60_000);
+    page.show();
+    page.wait(3500);
+    page.fire('pagehide');
+    expect(page.engagements().map((b) => b.em)).toEqual([5000, 3500]);
+  });
+
+  it('sends nothing new for under 3 s without a deeper scroll, and caps a beacon at 30 minutes', () => {
+    const short = engaged();
+    short.hide(); // the first view of the page is news: 25 % seen
+    short.show();
+    short.wait(2999);
+    short.hide();
+    short.show();
+    short.scroll(3000);
+    short.hide();
+    expect(short.engagements().map((b) => [b.em, b.sd])).toEqual([[0, 25], [2999, 100]]);
+    const long = engaged();
+    long.wait(5 * 3600 * 1000);
+    long.hide();
+    expect(long.engagements().map((b) => b.em)).toEqual([1_800_000]);
+  });
+
+  it("reports the previous page's engagement, with its URL, on an SPA navigation", () => {
+    const page = engaged();
+    page.wait(4000);
+    page.pushState('/next');
+    page.wait(6000);
+    page.hide();
+    expect(page.paths()).toEqual(['pageview /', 'engagement /', 'pageview /next', 'engagement /next']);
+    expect(page.engagements().map((b) => b.em)).toEqual([4000, 6000]);
+  });
+
+  it('sends none from an excluded page or a silent browser', () => {
+    for (const page of [engaged({ href: 'https://shop.example.com/admin/x', attrs: { 'data-exclude': '/admin/*' } }), engaged({ doNotTrack: '1', policy: 'drop' })]) {
+      page.wait(10_000);
+      page.hide();
+      expect(page.sent).toEqual([]);
+    }
+  });
+});
