@@ -1,5 +1,6 @@
 import { displayForm, matchForm, readings } from './canonical.js';
 import { classifyReadings } from './pii-patterns.js';
+import { labelVerdict } from './props-label.js';
 
 /**
  * Custom properties. A property is the easiest place for a site to put personal data (`email: jane@example.com`),
@@ -9,8 +10,6 @@ import { classifyReadings } from './pii-patterns.js';
 
 /** Longest value stored: the beacon's limit (a longer one can only come from another producer). */
 const MAX_VALUE = 200;
-/** More words than this is a sentence, and sentences are where names and addresses go. */
-const MAX_WORDS = 5;
 /** What a kept value must be in match form: words, numbers and a few separators; anything else is free text. */
 const PROP_WORD = new RegExp(`^[\\p{L}\\p{M}\\p{N} ._:/+#-]{1,${MAX_VALUE}}$`, 'u');
 
@@ -33,7 +32,7 @@ export function allowedKeys(allow: ReadonlyMap<string, ReadonlySet<string>>, sit
   return new Set([...own, ...all]);
 }
 
-/** One value: a placeholder when any reading holds personal data, `:value` when it is not a short plain word list. */
+/** One value: a placeholder when any reading holds personal data, or when it is not a short label (props-label.ts). */
 export function judgePropValue(raw: string): string {
   if (raw.length > MAX_VALUE) return ':value';
   const placeholder = classifyReadings(readings(raw, true));
@@ -41,8 +40,8 @@ export function judgePropValue(raw: string): string {
   const value = displayForm(raw).trim();
   if (value === '') return '';
   const form = matchForm(value);
-  if (!PROP_WORD.test(form) || form.split(' ').filter((w) => w !== '').length > MAX_WORDS) return ':value';
-  return value;
+  if (!PROP_WORD.test(form)) return ':value';
+  return labelVerdict(form) ?? value;
 }
 
 const isPlaceholder = (value: string): boolean => value.startsWith(':') && /^:[a-z]+$/.test(value);
