@@ -5,9 +5,9 @@ declare const __TOKUMEI_CONSENT__: 'count' | 'drop' | 'ignore';
 
 /** The page's `tokumei(...)` function: the stub from the README queues calls in `q` until the script has run. */
 interface TokumeiApi {
-  (command: string, name?: unknown): void;
+  (command: string, name?: unknown, options?: unknown): void;
   loaded?: boolean;
-  q?: [string, unknown?][];
+  q?: [string, unknown?, unknown?][];
 }
 
 interface Window {

@@ -60,10 +60,10 @@
   /**
    * @param {string} event
    * @param {string} [referrer]
-   * @param {{ em: number, sd: number }} [engagement]
+   * @param {{ em?: number, sd?: number, props?: unknown }} [extra] engagement numbers or custom properties
    * @param {string} [href] the page the beacon is about (an SPA has already moved on when its engagement is sent)
    */
-  const send = (event, referrer, engagement, href = location.href) => {
+  const send = (event, referrer, extra, href = location.href) => {
     if (ignored || excluded.some((pattern) => pattern.test(new URL(href).pathname))) return;
     const lang = navigator.language;
     // Ingest's limits (url and referrer 2048, lang a BCP 47 tag): a beacon over them would be refused whole.
@@ -75,7 +75,7 @@
       event,
       w: window.innerWidth,
       lang: /^[A-Za-z]{1,8}(-[A-Za-z\d]{1,8})*$/.test(lang) && lang.length <= 35 ? lang : undefined,
-      ...engagement,
+      ...extra,
     });
     // A string body goes as text/plain: no CORS preflight. sendBeacon survives the page unloading; it returns false
     // when the browser's beacon queue is full.
@@ -146,9 +146,11 @@
   window.addEventListener('pagehide', () => engagement(last));
 
   /** @type {TokumeiApi} */
-  const api = (command, name) => {
+  const api = (command, name, options) => {
     if (command !== 'event') return;
-    if (typeof name === 'string' && /^[\w.:-]{1,64}$/.test(name)) send(name);
+    // `{ props: { plan: 'pro' } }`: ingest checks them (and the worker stores only allow-listed keys).
+    const props = options && /** @type {{ props?: unknown }} */ (options).props;
+    if (typeof name === 'string' && /^[\w.:-]{1,64}$/.test(name)) send(name, undefined, props ? { props } : undefined);
     else console.warn('tokumei: event names are 1-64 of A-Z a-z 0-9 _ . : -');
   };
   api.loaded = true;

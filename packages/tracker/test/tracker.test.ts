@@ -222,6 +222,15 @@ describe('custom events', () => {
     expect(page.sent[1]?.body).not.toHaveProperty('referrer');
   });
 
+  it('sends custom properties given as { props }, and none otherwise', () => {
+    const page = load();
+    page.track('event', 'signup', { props: { plan: 'pro', lang: 'ja' } });
+    page.track('event', 'signup', { other: 1 });
+    page.track('event', 'signup');
+    expect(page.sent[1]?.body.props).toEqual({ plan: 'pro', lang: 'ja' });
+    expect(page.sent.slice(2).map((s) => 'props' in s.body)).toEqual([false, false]);
+  });
+
   it.each([['has space'], [''], ['x'.repeat(65)], [42], [undefined]])('refuses the name %j with a console warning', (name) => {
     const page = load();
     page.track('event', name);
