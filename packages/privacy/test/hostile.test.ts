@@ -15,7 +15,7 @@ const STRING_COLUMNS: readonly (keyof EventRow)[] = [
 ];
 
 function leaks(row: EventRow, s: Secret): string[] {
-  return STRING_COLUMNS.filter((column) => reveals(String(row[column]), s)).map((column) => `${column}=${JSON.stringify(row[column])}`);
+  return STRING_COLUMNS.filter((column) => reveals(String(row[column] as string | number), s)).map((column) => `${column}=${JSON.stringify(row[column])}`);
 }
 
 const pseudonymizer = new Pseudonymizer(new MemorySaltStore(() => NOW), { consentPolicy: 'ignore' }, loadCountryLookup());
