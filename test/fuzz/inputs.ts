@@ -38,6 +38,17 @@ export function beaconObject(random: Random): Record<string, unknown> {
   if (random.chance(0.4)) beacon.event = spoil(random, random.chance(0.5) ? 'signup' : around(random, 64, EVENT));
   if (random.chance(0.6)) beacon.w = spoil(random, random.int(100_004) - 2);
   if (random.chance(0.6)) beacon.lang = spoil(random, random.pick(LANG));
+  // Custom properties (keys good and bad, values around the 200 limit) and engagement numbers, on any event.
+  if (random.chance(0.3)) {
+    beacon.props = random.chance(0.1) ? spoil(random, 'plan') : Object.fromEntries(Array.from({ length: random.int(32) }, (_, i) => [
+      random.chance(0.9) ? `k${i}` : random.pick(['', '1k', 'jane@example.com', '__proto__', 'k'.repeat(41), 'プラン']),
+      spoil(random, around(random, 200)),
+    ]));
+  }
+  if (random.chance(0.2)) beacon.event = 'engagement';
+  const engaged = beacon.event === 'engagement' ? 0.9 : 0.03;
+  if (random.chance(engaged)) beacon.em = spoil(random, random.int(1_800_004) - 2);
+  if (random.chance(engaged)) beacon.sd = spoil(random, random.int(104) - 2);
   if (random.chance(0.03)) delete beacon[random.pick(['site', 'url'])];
   if (random.chance(0.05)) beacon[random.pick(['extra', 'Site', '__proto__', 'constructor', 'jane@example.com', ''])] = 1;
   return beacon;
