@@ -160,7 +160,8 @@ export function truthBreakdown(t: Traffic, asked: Range, dimension: string, limi
   } else {
     const column = COLUMN[dimension] as keyof EventRow;
     for (const x of views(t, r)) {
-      const value = String(x[column] as string | number); // a dimension column is never the props map
+      const cell = x[column];
+      const value = typeof cell === 'object' ? '' : String(cell); // a dimension column is never the props map
       if (value === '' && SKIP_EMPTY.has(dimension)) continue;
       add(value, domainOf(x), x.visitor, x.session, 1);
     }
