@@ -10,9 +10,9 @@ export const APPI_REQUIREMENTS: readonly { rule: string; ruleJa: string; require
   {
     rule: 'Art. 2(5); Rules Art. 31(i)',
     ruleJa: '法第2条第5項、規則第31条第1号',
-    requirement: 'Pseudonymously processed information: descriptions that identify a specific individual (IP address, user agent, session ids, e-mail addresses, names in URLs) are deleted or replaced; quasi-identifiers measured',
-    ja: '仮名加工情報：特定の個人を識別できる記述等（IPアドレス、ユーザーエージェント、セッションID、URL中のメールアドレスや氏名）の削除又は置換。準識別子の一意性を測定',
-    checks: ['inventory', 'content-scan', 'independent-scan', 'uniqueness', 'canary'],
+    requirement: 'Pseudonymously processed information: descriptions that identify a specific individual (IP address, user agent, session ids, e-mail addresses, names in URLs) are deleted or replaced; quasi-identifiers measured; no custom property holds a value per visitor',
+    ja: '仮名加工情報：特定の個人を識別できる記述等（IPアドレス、ユーザーエージェント、セッションID、URL中のメールアドレスや氏名）の削除又は置換。準識別子の一意性を測定。カスタムプロパティに訪問者ごとの値（氏名、場所、ID）を保存しない',
+    checks: ['inventory', 'content-scan', 'independent-scan', 'uniqueness', 'props-uniqueness', 'canary'],
   },
   {
     rule: 'Rules Art. 31(ii)',

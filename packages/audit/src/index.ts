@@ -7,6 +7,7 @@ export { detect, DETECTOR_RULES, type Detection, type DetectorKind } from './det
 export { readingsOf, type Reading } from './decode.js';
 export { independentScanCheck } from './independent-scan.js';
 export { measureUniqueness, uniquenessCheck, withUniquenessThreshold, QUASI_IDENTIFIERS } from './uniqueness.js';
+export { measurePropsUniqueness, propsUniquenessCheck, PROPS_MAX_SINGLE_SHARE, PROPS_MIN_VALUES, type PropsKeyMeasure } from './props-uniqueness.js';
 export { saltExposureCheck } from './salt-exposure.js';
 export { APPI_REQUIREMENTS, appiAssessment } from './appi.js';
 export { type Lang } from './markdown-text.js';

@@ -5,7 +5,7 @@
 export const SCHEMA_VERSION = 1;
 export const REPORT_KIND = 'tokumei.audit-report';
 
-export type CheckId = 'inventory' | 'content-scan' | 'independent-scan' | 'uniqueness' | 'canary' | 'retention' | 'salt-lifecycle' | 'salt-exposure' | 'journal';
+export type CheckId = 'inventory' | 'content-scan' | 'independent-scan' | 'uniqueness' | 'props-uniqueness' | 'canary' | 'retention' | 'salt-lifecycle' | 'salt-exposure' | 'journal';
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
 
 /** Something the audit found wrong. Never carries a stored value: at most a masked sample. */

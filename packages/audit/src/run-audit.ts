@@ -14,6 +14,7 @@ import { PROMISES, REPORT_KIND, SCHEMA_VERSION, check, type AuditReport, type Ch
 import { retentionCheck, type SaltRegisterView } from './retention.js';
 import { saltExposureCheck } from './salt-exposure.js';
 import { saltLifecycleCheck } from './salt-lifecycle.js';
+import { measurePropsUniqueness, propsUniquenessCheck } from './props-uniqueness.js';
 import { liveColumns, liveTables } from './schema.js';
 import { measureUniqueness, uniquenessCheck } from './uniqueness.js';
 
@@ -77,6 +78,7 @@ export async function runAudit(env: AuditEnvironment, options: AuditOptions): Pr
   const content = await contentScanCheck(clickhouse, tables, columns);
   const independent = await independentScanCheck(clickhouse, tables, columns);
   const uniqueness = await measureUniqueness(clickhouse, tables, config.eventsTtlDays, config.privacy.timePrecision);
+  const props = propsUniquenessCheck(await measurePropsUniqueness(clickhouse, columns, config.eventsTtlDays), config.eventsTtlDays);
   const retention = await retentionCheck({ config, tables, kafka: env.kafka, salts: env.salts, now: now() });
   const salts = await saltLifecycleCheck(clickhouse, tables, columns, { days: options.days ?? 14, graceMs: config.privacy.saltGraceMs, now: now() });
   const exposure = await saltExposureCheck({
@@ -85,7 +87,7 @@ export async function runAudit(env: AuditEnvironment, options: AuditOptions): Pr
     storeDir: env.storeKind === 'embedded' ? path.join(config.dataDir, 'clickhouse') : undefined,
   });
   const checks = [
-    inventory, content, independent, uniquenessCheck(uniqueness, options.maxUniqueShare), canary, retention, salts.result, exposure, journalCheck(config, now()),
+    inventory, content, independent, uniquenessCheck(uniqueness, options.maxUniqueShare), props, canary, retention, salts.result, exposure, journalCheck(config, now()),
   ];
   return {
     kind: REPORT_KIND,

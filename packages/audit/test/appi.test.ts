@@ -4,7 +4,7 @@ import { renderMarkdown } from '../src/markdown.js';
 import { PROMISES, REPORT_KIND, SCHEMA_VERSION, check, type AuditReport, type CheckId, type CheckResult } from '../src/report.js';
 import { uniquenessCheck, withUniquenessThreshold } from '../src/uniqueness.js';
 
-const IDS: CheckId[] = ['inventory', 'content-scan', 'independent-scan', 'uniqueness', 'canary', 'retention', 'salt-lifecycle', 'salt-exposure', 'journal'];
+const IDS: CheckId[] = ['inventory', 'content-scan', 'independent-scan', 'uniqueness', 'props-uniqueness', 'canary', 'retention', 'salt-lifecycle', 'salt-exposure', 'journal'];
 
 function result(id: CheckId, failing = false): CheckResult {
   return check({ id, title: id, promise: PROMISES.noIdentification, scope: 's', method: 'm', evidence: [], findings: failing ? [{ message: 'x', table: 'events', column: 'path', pattern: 'token', count: 1, sample: '••••' }] : [] });

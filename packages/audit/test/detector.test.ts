@@ -34,6 +34,12 @@ describe('independent detector', () => {
     expect([...packages].sort()).toEqual(['@clickhouse/client']);
   });
 
+  it('the props uniqueness check uses no pattern at all: nothing from the privacy engine or the detectors', () => {
+    const { files, packages } = importGraph('props-uniqueness.ts');
+    expect([...files].map((f) => path.basename(f)).sort()).toEqual(['canary-values.ts', 'props-uniqueness.ts', 'report.ts', 'schema.ts']);
+    expect([...packages].sort()).toEqual(['@clickhouse/client', 'node:crypto']);
+  });
+
   it('reads a value every way: percent (repeated, + as space), Shift_JIS, EUC-JP, base64, hex, NFKC, invisible characters removed', () => {
     const texts = (v: string) => readingsOf(v).map((r) => r.text);
     expect(texts('%25E3%2581%2582')).toContain('あ');
