@@ -178,6 +178,16 @@ describe('conversions: event:goal and conversion_rate', () => {
     expect(body.meta.folded).toBe(true);
   });
 
+  it('answers the same through POST /api/v2/query, so a Plausible client needs one endpoint', async () => {
+    const body = { site_id: SITE, date_range: RANGE, metrics: ['visitors', 'events', 'conversion_rate'], dimensions: ['event:goal'] };
+    const viaQuery = await app.inject({ method: 'POST', url: '/api/v2/query', payload: body });
+    expect(viaQuery.statusCode, viaQuery.body).toBe(200);
+    const direct = await ask({ metrics: body.metrics, dimensions: body.dimensions });
+    expect(viaQuery.json()).toEqual(direct.json());
+    const rateOnly = await app.inject({ method: 'POST', url: '/api/v2/query', payload: { ...body, metrics: ['conversion_rate'] } });
+    expect(rateOnly.statusCode, rateOnly.body).toBe(200);
+  });
+
   it('takes visit filters: the conversions and their denominator are those of the selected visits', async () => {
     const spring = journeys.filter((j) => j.campaign === 'spring');
     const expected = Object.keys(completes).map((goal) => {

@@ -69,8 +69,10 @@ function rows(q: EventsQuery): string {
   const visit = [...new Set<VisitDimension>([...q.dimensions, ...properties(q.filters)].filter(isVisitDimension))];
   const sessions = visit.length > 0 || q.metrics.some((m) => SESSION_METRICS.has(m));
   const own = visit.map((d) => `, ${VISIT_DIMENSIONS[d].row} AS r_${visitColumn(d)}`).join('');
+  // Engagement beacons (time on page, scroll depth) are no events of their own: not counted as `events`, and not
+  // a visit's activity either.
   const events = `SELECT toDate(ts) AS day, salt_domain, session, visitor, ts, event, path, host${own} FROM events
-    WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')}`;
+    WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')} AND event != 'engagement'`;
   if (!sessions) return `SELECT *, toUInt64(0) AS s_views, toUInt64(0) AS s_duration FROM (${events})`;
   const columns = visit.map((d) => `${VISIT_DIMENSIONS[d].session} AS s_${visitColumn(d)}, `).join('');
   const pick = visit.map((d) => `, if(session = 0, r_${visitColumn(d)}, s_${visitColumn(d)}) AS ${visitColumn(d)}`).join('');

@@ -8,6 +8,7 @@ import { parseConversionsRequest, pickGoals } from '../goals/requests.js';
 import type { GoalStore, SiteGoals } from '../goals/store.js';
 import { eventsWindow } from '../goals/window.js';
 import { checkPatterns, visitFilterSql } from '../goals/filters.js';
+import { ROUTE_DOCS } from '../api-schemas.js';
 
 export interface GoalsRouteOptions {
   readonly clickhouse: ClickHouseClient;
@@ -34,12 +35,12 @@ const answer = (name: string, s: SiteGoals) => ({ site: name, source: s.source, 
  * the v2 query model takes them (see packages/api/README.md, Goals and funnels).
  */
 export const goalsRoutes: FastifyPluginAsync<GoalsRouteOptions> = (app, options) => {
-  app.get('/api/sites/:site/goals', async (request) => {
+  app.get('/api/sites/:site/goals', ROUTE_DOCS.getGoals, async (request) => {
     const name = site(request.params);
     return answer(name, await options.goals.get(limitedDb(options.clickhouse, options.limits), name));
   });
 
-  app.put('/api/sites/:site/goals', async (request) => {
+  app.put('/api/sites/:site/goals', ROUTE_DOCS.putGoals, async (request) => {
     const name = site(request.params);
     const body = request.body as { goals?: unknown } | null;
     if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).some((k) => k !== 'goals')) {
@@ -56,29 +57,36 @@ export const goalsRoutes: FastifyPluginAsync<GoalsRouteOptions> = (app, options)
     return answer(name, stored);
   });
 
-  app.post('/api/v2/conversions', async (request) => {
-    const now = options.clock();
-    const q = parseConversionsRequest(request.body, now);
-    const db = limitedDb(options.clickhouse, options.limits);
-    const declared = (await options.goals.get(db, q.siteId)).goals;
-    const goals = q.only === undefined ? declared : pickGoals(declared, q.only, 'filters[0][2]');
-    const window = eventsWindow(q.range, q.all, now, options.eventsTtlDays);
-    const asked = window.range.from < window.range.to;
-    if (asked) await checkPatterns(db, q.filters);
-    const found = asked
-      ? await conversions(db, q.siteId, goals, window.params, options.minVisitors, (params) => visitFilterSql(q.filters, params))
-      : { rows: [], folded: false };
-    const meta: Record<string, unknown> = { source: 'events', min_visitors: options.minVisitors, folded: found.folded };
-    if (window.warnings.length > 0) meta.warnings = window.warnings;
-    return {
-      results: found.rows.map((r) => ({ metrics: q.metrics.map((m) => goalMetric(m, r)), dimensions: [r.goal] })),
-      meta,
-      query: {
-        site_id: q.siteId, metrics: q.metrics, dimensions: ['event:goal'],
-        date_range: [window.range.from.toISOString(), new Date(Math.max(window.range.from.getTime(), window.range.to.getTime() - 1000)).toISOString()],
-        filters: (request.body as { filters?: unknown }).filters ?? [],
-      },
-    };
-  });
+  app.post('/api/v2/conversions', ROUTE_DOCS.conversions, (request) => answerConversions(request.body, options));
   return Promise.resolve();
 };
+
+/**
+ * The `event:goal` question (visitors, events, conversion_rate per goal), for `POST /api/v2/conversions` and for
+ * `POST /api/v2/query` when a query asks for `event:goal` or `conversion_rate`, so a Plausible client needs only
+ * the one endpoint.
+ */
+export async function answerConversions(body: unknown, options: GoalsRouteOptions): Promise<unknown> {
+  const now = options.clock();
+  const q = parseConversionsRequest(body, now);
+  const db = limitedDb(options.clickhouse, options.limits);
+  const declared = (await options.goals.get(db, q.siteId)).goals;
+  const goals = q.only === undefined ? declared : pickGoals(declared, q.only, 'filters[0][2]');
+  const window = eventsWindow(q.range, q.all, now, options.eventsTtlDays);
+  const asked = window.range.from < window.range.to;
+  if (asked) await checkPatterns(db, q.filters);
+  const found = asked
+    ? await conversions(db, q.siteId, goals, window.params, options.minVisitors, (params) => visitFilterSql(q.filters, params))
+    : { rows: [], folded: false };
+  const meta: Record<string, unknown> = { source: 'events', min_visitors: options.minVisitors, folded: found.folded };
+  if (window.warnings.length > 0) meta.warnings = window.warnings;
+  return {
+    results: found.rows.map((r) => ({ metrics: q.metrics.map((m) => goalMetric(m, r)), dimensions: [r.goal] })),
+    meta,
+    query: {
+      site_id: q.siteId, metrics: q.metrics, dimensions: ['event:goal'],
+      date_range: [window.range.from.toISOString(), new Date(Math.max(window.range.from.getTime(), window.range.to.getTime() - 1000)).toISOString()],
+      filters: (body as { filters?: unknown }).filters ?? [],
+    },
+  };
+}
