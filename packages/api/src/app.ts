@@ -12,6 +12,7 @@ import { answerConversions, goalsRoutes } from './routes/goals.js';
 import { funnelRoutes } from './routes/funnel.js';
 import { GoalStore } from './goals/store.js';
 import { DEFAULT_LIMITS, type QueryLimits } from './query-limits.js';
+import { registerOpenApi } from './openapi.js';
 
 export interface ApiDeps {
   /** minVisitors (TOKUMEI_MIN_VISITORS) defaults to the setting's default, 5, so callers that predate it stay k-anonymous. */
@@ -47,6 +48,8 @@ export async function buildApiApp(deps: ApiDeps) {
   assertSafeBinding(deps.config);
   const app = createServer({ logger: deps.logger.child({ module: 'api' }) });
   await app.register(errorsPlugin, { validationCode: 'TKM_INVALID_QUERY' });
+  // Before every route: the document is built from the routes registered after it (public, see openapi.ts).
+  await registerOpenApi(app);
   // The errors plugin logs only 500s; a 503 from the store still tells operators why, from the ClickHouse error.
   app.addHook('onError', (request, _reply, error, done) => {
     if (isTokumeiError(error) && error.statusCode === 503 && error.cause !== undefined) {

@@ -6,6 +6,7 @@ import { parseFunnelRequest, pickGoals } from '../goals/requests.js';
 import type { GoalStore } from '../goals/store.js';
 import { eventsWindow } from '../goals/window.js';
 import { checkPatterns, visitFilterSql } from '../goals/filters.js';
+import { ROUTE_DOCS } from '../api-schemas.js';
 
 export interface FunnelRouteOptions {
   readonly clickhouse: ClickHouseClient;
@@ -22,7 +23,7 @@ export interface FunnelRouteOptions {
  * order_by or pagination would mean anything next to it (Plausible keeps funnels apart from its query API too).
  */
 export const funnelRoutes: FastifyPluginAsync<FunnelRouteOptions> = (app, options) => {
-  app.post('/api/v2/funnel', async (request) => {
+  app.post('/api/v2/funnel', ROUTE_DOCS.funnel, async (request) => {
     const now = options.clock();
     const q = parseFunnelRequest(request.body, now);
     const db = limitedDb(options.clickhouse, options.limits);
