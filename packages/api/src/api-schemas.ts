@@ -1,5 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { GOAL_LIMITS } from '@tokumei/config';
+import { GOAL_METRICS } from './goals/conversions.js';
+import { FUNNEL_STEPS } from './goals/funnel.js';
 import { FILTER_LIMITS, MATCH_OPERATORS } from './query/filters.js';
 import { PAGINATION } from './query/parse.js';
 import { EVENT_DIMENSIONS, METRICS, TIME_DIMENSIONS, UNSUPPORTED_METRICS, VISIT_DIMENSIONS } from './query/spec.js';
@@ -26,8 +28,9 @@ const DateRange = Type.Union([
     'Nd: N UTC days ending today; month, 6mo, 12mo, year: UTC calendar periods holding today; all: clamped to what is retained'),
   pair(Type.String({ maxLength: 40 }), '[from, to]: ISO dates (to included) or datetimes'),
 ]);
-const Dimension = literals([...Object.keys(EVENT_DIMENSIONS), ...Object.keys(VISIT_DIMENSIONS), ...TIME_DIMENSIONS],
-  'at most one time dimension; event:goal and event:props:<key> answer 400 "not supported yet"');
+const GOALS = `event:goal or conversion_rate: the goals' model answers (metrics of ${GOAL_METRICS.join(', ')}, dimensions exactly ["event:goal"], as POST /api/v2/conversions)`;
+const Dimension = literals(['event:goal', ...Object.keys(EVENT_DIMENSIONS), ...Object.keys(VISIT_DIMENSIONS), ...TIME_DIMENSIONS],
+  `at most one time dimension; ${GOALS}; event:props:<key> answers 400 "not supported yet"`);
 const Filter = Type.Array(Type.Unknown(), {
   description: `[op, dimension, [values], {"case_sensitive": boolean}?] with op one of ${MATCH_OPERATORS.join(', ')} (matches: RE2); `
     + `or ["and" | "or", [filter, …]], or ["not", filter]. At most ${FILTER_LIMITS.nodes} nodes, ${FILTER_LIMITS.depth} deep, `
@@ -50,7 +53,8 @@ const Row = Type.Object({
 
 export const QueryRequest = Type.Object({
   site_id: SiteId,
-  metrics: Type.Array(literals(METRICS, `not yet: ${Object.keys(UNSUPPORTED_METRICS).join(', ')} (400 with the reason)`), { minItems: 1 }),
+  metrics: Type.Array(literals([...METRICS, 'conversion_rate'],
+    `${GOALS}; not yet: ${Object.keys(UNSUPPORTED_METRICS).filter((m) => m !== 'conversion_rate').join(', ')} (400 with the reason)`), { minItems: 1 }),
   date_range: DateRange,
   dimensions: Type.Optional(Type.Array(Dimension, { maxItems: 4 })),
   filters: Type.Optional(Filters),
@@ -72,16 +76,16 @@ export const QueryResponse = Type.Object({ results: Type.Array(Row), meta: Meta,
 export const ConversionsRequest = Type.Object({
   site_id: SiteId,
   date_range: DateRange,
-  metrics: Type.Array(literals(['visitors', 'events', 'conversion_rate'], 'per goal'), { minItems: 1 }),
-  dimensions: Type.Optional(Type.Array(literals(['event:goal'], 'the one dimension'), { maxItems: 1 })),
-  filters: Type.Optional(Type.Array(Filter, { description: '["is", "event:goal", [goal names]] and visit:* filters only' })),
+  metrics: Type.Array(literals(GOAL_METRICS, 'per goal'), { minItems: 1 }),
+  dimensions: Type.Array(literals(['event:goal'], 'the one dimension'), { minItems: 1, maxItems: 1 }),
+  filters: Type.Optional(Type.Array(Filter, { maxItems: 20, description: '["is", "event:goal", [goal names]] and visit:* filters only' })),
 }, { additionalProperties: false, $id: 'ConversionsRequest' });
 
 export const FunnelRequest = Type.Object({
   site_id: SiteId,
   date_range: DateRange,
-  steps: Type.Array(Type.String({ description: 'a goal display name' }), { minItems: 2, maxItems: 8 }),
-  filters: Type.Optional(Type.Array(Filter, { description: 'visit:* filters only' })),
+  steps: Type.Array(Type.String({ description: 'a goal display name' }), { minItems: FUNNEL_STEPS.min, maxItems: FUNNEL_STEPS.max }),
+  filters: Type.Optional(Type.Array(Filter, { maxItems: 20, description: 'visit:* filters only' })),
 }, { additionalProperties: false, $id: 'FunnelRequest' });
 
 const Rate = Type.Union([Type.Number(), Type.Null()]);
@@ -98,9 +102,17 @@ export const FunnelResponse = Type.Object({
 
 const display = Type.Optional(Type.String({ minLength: 1, maxLength: GOAL_LIMITS.nameLength }));
 export const Goal = Type.Union([
-  Type.Object({ page_path: Type.String({ pattern: '^/', maxLength: GOAL_LIMITS.pathLength, description: '* within a segment, ** across' }), display_name: display }, { additionalProperties: false }),
-  Type.Object({ event_name: Type.String({ minLength: 1, maxLength: GOAL_LIMITS.eventLength }), display_name: display }, { additionalProperties: false }),
-], { $id: 'Goal' });
+  Type.Object({
+    goal_type: Type.Optional(literals(['page'], 'always in answers')),
+    page_path: Type.String({ pattern: '^/', maxLength: GOAL_LIMITS.pathLength, description: '* within a segment, ** across' }),
+    display_name: display,
+  }, { additionalProperties: false }),
+  Type.Object({
+    goal_type: Type.Optional(literals(['event'], 'always in answers')),
+    event_name: Type.String({ minLength: 1, maxLength: GOAL_LIMITS.eventLength }),
+    display_name: display,
+  }, { additionalProperties: false }),
+], { $id: 'Goal', description: 'display_name defaults to the event name, or "Visit <path>"; unique per site' });
 const GoalRef = Type.Ref('Goal');
 export const GoalsBody = Type.Object({ goals: Type.Array(GoalRef, { maxItems: GOAL_LIMITS.goals }) }, { additionalProperties: false, $id: 'GoalsBody' });
 export const GoalsResponse = Type.Object({
