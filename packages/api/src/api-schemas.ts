@@ -129,8 +129,12 @@ export const ErrorBody = Type.Object({
 /** Shared shapes, listed once under components.schemas. */
 export const COMPONENTS: readonly TSchema[] = [QueryRequest, QueryResponse, ConversionsRequest, FunnelRequest, FunnelResponse, Goal, GoalsBody, GoalsResponse, ErrorBody];
 
-const ref = (schema: TSchema) => Type.Ref(schema);
-const refusals = { 400: ref(ErrorBody), 401: ref(ErrorBody), 503: ref(ErrorBody) };
+const ref = (schema: TSchema, description?: string) => Type.Ref(schema, description === undefined ? {} : { description });
+const refusals = {
+  400: ref(ErrorBody, 'TKM_INVALID_QUERY: the message names the field'),
+  401: ref(ErrorBody, 'TKM_UNAUTHORIZED: the bearer token is missing or wrong'),
+  503: ref(ErrorBody, 'TKM_QUERY_LIMIT or TKM_STORE_UNAVAILABLE, with Retry-After'),
+};
 const doc = (tag: string, summary: string, description: string, schema: Record<string, unknown>) => ({
   schema: { tags: [tag], summary, description, ...schema }, ...DOCUMENTATION_ONLY,
 });
