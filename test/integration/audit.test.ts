@@ -11,7 +11,7 @@ import { spawnTokumei, type TokumeiProcess } from '../helpers/processes.js';
 import { BROWSER_UA, getJson, postBeacon, summary, tempDir, testConfig, uniqueName, waitUntil } from '../helpers/pipeline.js';
 
 const logger = createLogger({ level: 'warn' });
-const BIN = path.resolve(import.meta.dirname, '../../apps/tokumei/bin/tokumei.js');
+const BIN = path.resolve(import.meta.dirname, '../../apps/tokumei/bin/tokumei-dev.js');
 
 /** Runs `tokumei audit` as its own process, as an operator would; resolves with its exit code and output. */
 function runAuditCli(env: Record<string, string>, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
