@@ -1,21 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { limitedDb, type QueryLimits } from '../query-limits.js';
+import { limitedDb } from '../query-limits.js';
 import { funnel } from '../goals/funnel.js';
 import { parseFunnelRequest, pickGoals } from '../goals/requests.js';
-import type { GoalStore } from '../goals/store.js';
+import type { GoalsRouteOptions } from './goals.js';
 import { eventsWindow } from '../goals/window.js';
 import { checkPatterns, visitFilterSql } from '../goals/filters.js';
 import { ROUTE_DOCS } from '../api-schemas.js';
 
-export interface FunnelRouteOptions {
-  readonly clickhouse: ClickHouseClient;
-  readonly limits: QueryLimits;
-  readonly clock: () => number;
-  readonly minVisitors: number;
-  readonly eventsTtlDays: number;
-  readonly goals: GoalStore;
-}
+/** The goal routes' options: the funnel reads the same goals under the same limits. */
+export type FunnelRouteOptions = GoalsRouteOptions;
 
 /**
  * `POST /api/v2/funnel`: a route of its own rather than a `funnel` field of `/api/v2/query`, because a funnel's
