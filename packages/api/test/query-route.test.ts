@@ -52,7 +52,7 @@ describe('POST /api/v2/query', () => {
     const { app, calls } = await setup();
     const response = await post(app, { ...body, metrics: ['scroll_depth'] });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({ error: { code: 'TKM_INVALID_QUERY', message: "metrics: 'scroll_depth' is not supported yet: needs engagement beacons, which are not collected yet" } });
+    expect(response.json()).toEqual({ error: { code: 'TKM_INVALID_QUERY', message: "metrics: 'scroll_depth' is not supported yet: engagement beacons are stored, but this model does not read them yet" } });
     expect(calls).toHaveLength(0);
   });
 

@@ -7,12 +7,15 @@
 export const METRICS = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration', 'events', 'percentage'] as const;
 export type Metric = (typeof METRICS)[number];
 
-/** Plausible metrics whose data Tokumei does not collect yet (goals, engagement beacons): a clear 400, not a zero. */
+/**
+ * Plausible metrics this model does not answer (the goals' model answers conversion rates, see route.ts; engagement is
+ * stored but not read here yet; revenue is not collected): a clear 400, not a zero.
+ */
 export const UNSUPPORTED_METRICS: Readonly<Record<string, string>> = {
   conversion_rate: 'needs goals: ask POST /api/v2/conversions for now',
   group_conversion_rate: 'needs goals: ask POST /api/v2/conversions for now',
-  time_on_page: 'needs engagement beacons, which are not collected yet',
-  scroll_depth: 'needs engagement beacons, which are not collected yet',
+  time_on_page: 'engagement beacons are stored, but this model does not read them yet',
+  scroll_depth: 'engagement beacons are stored, but this model does not read them yet',
   average_revenue: 'revenue is not collected',
   total_revenue: 'revenue is not collected',
 };
