@@ -1,9 +1,9 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { TokumeiError } from '@tokumei/errors';
 import { DEFAULT_LIMITS, MAX_BUCKETS, assertBuckets, buildApiApp, parseRange, type ApiApp, type QueryLimits } from '@tokumei/api';
 import { Registry } from 'prom-client';
 import { captureLogs } from '../../../test/helpers/logs.js';
+import { fakeClickHouse, type Call } from './fake-clickhouse.js';
 
 const NOW = Date.parse('2026-03-10T12:34:56Z');
 /**
@@ -12,21 +12,6 @@ const NOW = Date.parse('2026-03-10T12:34:56Z');
  */
 const PROMPT_MS = 2000;
 
-interface Call { query: string; query_params: Record<string, unknown>; clickhouse_settings?: unknown }
-
-/** A fake ClickHouse whose query() runs `answer`: rows, a thrown error, or a delay. */
-function fakeClickHouse(answer: (call: Call, index: number) => Promise<unknown[]> = () => Promise.resolve([])) {
-  const calls: Call[] = [];
-  const client = {
-    ping: () => Promise.resolve({ success: true }),
-    query: async (call: Call) => {
-      calls.push(call);
-      const rows = await answer(call, calls.length - 1);
-      return { json: () => Promise.resolve(rows) };
-    },
-  };
-  return { client: client as unknown as ClickHouseClient, calls };
-}
 
 const apps: ApiApp[] = [];
 afterEach(async () => {

@@ -1,17 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { buildApiApp, type ApiApp } from '@tokumei/api';
 import { DIMENSION_SPECS } from '@tokumei/store';
 import { Registry } from 'prom-client';
 import { captureLogs } from '../../../test/helpers/logs.js';
+import { fakeClickHouse } from './fake-clickhouse.js';
 
 const TOKEN = 'test-token-0123456789';
 
 /** The list needs no query; the breakdowns asked below get empty answers. */
-const clickhouse = {
-  ping: () => Promise.resolve({ success: true }),
-  query: () => Promise.resolve({ json: () => Promise.resolve([]) }),
-} as unknown as ClickHouseClient;
+const { client: clickhouse } = fakeClickHouse();
 
 const apps: ApiApp[] = [];
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { buildApiApp, type ApiApp } from '@tokumei/api';
 import { Registry } from 'prom-client';
 import { captureLogs } from '../../../test/helpers/logs.js';
+import { fakeClickHouse } from './fake-clickhouse.js';
 
 // The goal routes' wiring: every query they run carries the request's limits, and goals reach SQL only as
 // parameters. The answers are tested on real chDB (test/integration/goals.test.ts).
@@ -10,7 +10,6 @@ import { captureLogs } from '../../../test/helpers/logs.js';
 const NOW = Date.parse('2026-03-10T12:34:56Z');
 const TOKEN = 'test-token-0123456789';
 const HOSTILE = "/a'b) OR 1=1 --/**";
-interface Call { query: string; query_params: Record<string, unknown> }
 
 const apps: ApiApp[] = [];
 afterEach(async () => {
@@ -18,23 +17,11 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const calls: Call[] = [];
-  const inserts: unknown[] = [];
   const stored = JSON.stringify([{ page_path: HOSTILE, display_name: "Quote's" }, { event_name: "sign'up" }]);
-  const client = {
-    ping: () => Promise.resolve({ success: true }),
-    query: (params: Call) => {
-      calls.push(params);
-      const rows = params.query.includes('FROM site_goals') ? [{ goals: stored, version: '7' }] : [];
-      return Promise.resolve({ json: () => Promise.resolve(rows) });
-    },
-    insert: (params: unknown) => {
-      inserts.push(params);
-      return Promise.resolve({});
-    },
-  };
+  const { client, calls, inserts } = fakeClickHouse((call) =>
+    Promise.resolve(call.query.includes('FROM site_goals') ? [{ goals: stored, version: '7' }] : []));
   const app = await buildApiApp({
-    config: { apiToken: TOKEN, host: '0.0.0.0' }, clickhouse: client as unknown as ClickHouseClient,
+    config: { apiToken: TOKEN, host: '0.0.0.0' }, clickhouse: client,
     logger: captureLogs().logger, registry: new Registry(), clock: () => NOW,
   });
   apps.push(app);

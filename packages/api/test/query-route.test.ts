@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { buildApiApp, type ApiApp } from '@tokumei/api';
 import { Registry } from 'prom-client';
 import { captureLogs } from '../../../test/helpers/logs.js';
+import { fakeClickHouse } from './fake-clickhouse.js';
 
 // The route's wiring: the stats routes' bearer token, the error shape, and the limits every query carries. The
 // answers themselves are tested on real chDB (test/integration/query-v2.test.ts).
 
 const NOW = Date.parse('2026-03-10T12:34:56Z');
 const TOKEN = 'test-token-0123456789';
-interface Call { query: string; query_params: Record<string, unknown> }
 
 const apps: ApiApp[] = [];
 afterEach(async () => {
@@ -17,16 +16,9 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const calls: Call[] = [];
-  const client = {
-    ping: () => Promise.resolve({ success: true }),
-    query: (params: Call) => {
-      calls.push(params);
-      return Promise.resolve({ json: () => Promise.resolve([]) });
-    },
-  };
+  const { client, calls } = fakeClickHouse();
   const app = await buildApiApp({
-    config: { apiToken: TOKEN, host: '0.0.0.0' }, clickhouse: client as unknown as ClickHouseClient,
+    config: { apiToken: TOKEN, host: '0.0.0.0' }, clickhouse: client,
     logger: captureLogs().logger, registry: new Registry(), clock: () => NOW,
   });
   apps.push(app);
