@@ -3,6 +3,7 @@ export {
   type EventRow, type StepResult, type DropReason, type PseudonymizeOptions, type PropsCount,
 } from './pseudonymize.js';
 export { scrubProps, judgePropValue, allowedKeys, type ScrubbedProps } from './props.js';
+export { AUTO_EVENTS, reservedProp, judgeTargetHost, judgeExtension } from './reserved-props.js';
 export { keyedHash64 } from './keyed-hash.js';
 export {
   SaltStore, MemorySaltStore, MemoryRegister, commitment, utcDay, RUN_SALT_MAX_MS, saltRegisterRetentionMs,

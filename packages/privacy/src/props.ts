@@ -1,6 +1,7 @@
 import { displayForm, matchForm, readings } from './canonical.js';
 import { classifyReadings } from './pii-patterns.js';
 import { labelVerdict } from './props-label.js';
+import { reservedProp } from './reserved-props.js';
 
 /**
  * Custom properties. A property is the easiest place for a site to put personal data (`email: jane@example.com`),
@@ -52,22 +53,34 @@ const isPlaceholder = (value: string): boolean => value.startsWith(':') && /^:[a
  * joined, in key order, with a space and with nothing between them, and on a hit every kept value becomes that
  * placeholder. Unlike URL parameters every kind counts (a token cut in two is still the token read together), and
  * a joined text too long to judge (over 512 characters) is a hit as well: padding must not buy a pass.
+ *
+ * The tracker's automatic events have one reserved key each (reserved-props.ts: `host` of an outbound click, `ext`
+ * of a download), kept without the allow-list but only in its shape; it takes part in the joined reading too.
  */
-export function scrubProps(props: Readonly<Record<string, string>> | undefined, site: string, allow: ReadonlyMap<string, ReadonlySet<string>>): ScrubbedProps {
+export function scrubProps(
+  props: Readonly<Record<string, string>> | undefined,
+  site: string,
+  allow: ReadonlyMap<string, ReadonlySet<string>>,
+  event?: string,
+): ScrubbedProps {
   if (props === undefined) return NONE;
   const entries = Object.entries(props);
   if (entries.length === 0) return NONE;
   const keys = allowedKeys(allow, site);
+  const reserved = reservedProp(event);
   const kept = new Map<string, string>();
   // Values judged clean, or refused only as free text (`@` alone is no address): what a split could hide in.
   const open = new Map<string, string>();
   let replaced = 0;
   for (const [key, raw] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (keys?.has(key) !== true) continue;
-    const value = judgePropValue(raw);
-    if (isPlaceholder(value) && !isPlaceholder(raw)) replaced += 1;
+    const own = reserved?.key === key;
+    if (!own && keys?.has(key) !== true) continue;
+    const value = own ? reserved.judge(raw) : judgePropValue(raw);
+    // A reserved value is kept exactly or not at all: any change (`:phone.example.net` too) is a replacement.
+    const clean = own ? value === raw : !isPlaceholder(value);
+    if (!clean && !isPlaceholder(raw)) replaced += 1;
     kept.set(key, value);
-    if (raw !== '' && !isPlaceholder(raw) && (value === ':value' || !isPlaceholder(value))) open.set(key, raw);
+    if (raw !== '' && !isPlaceholder(raw) && (value === ':value' || clean)) open.set(key, raw);
   }
   if (open.size > 1) {
     const raws = [...open.values()];

@@ -123,7 +123,7 @@ export class Pseudonymizer {
       visitor = keyedHash64(salt, ['visitor', site.site, record.ip, record.ua]);
     }
     const seconds = Math.floor(record.ts / 1000);
-    const props = scrubProps(record.props, site.site, this.propsAllowList);
+    const props = scrubProps(record.props, site.site, this.propsAllowList, record.event);
     const kept = Object.keys(props.props).length;
     return {
       kind: 'ok',

@@ -6,8 +6,14 @@ import type * as Esbuild from 'esbuild';
 import type { ConsentPolicy } from '@tokumei/config';
 import { minifiedName, minifyTracker } from './minify.js';
 
-/** Every site's every page loads the script: the gzipped size is a budget a test enforces. */
-export const TRACKER_GZIP_BUDGET = 1536;
+/**
+ * Every site's every page loads the script: the gzipped size is a budget a test enforces. 1,536 until the automatic
+ * events (outbound links, downloads with Plausible's extension list, 404: about 300 bytes); they are opt-in
+ * attributes of one script rather than separate builds, so a site turns them on without a new script URL, cache
+ * entry or build per feature combination (three consent policies already make three). For scale: Plausible's npm
+ * tracker (minified, with these and more: forms, tagged events, revenue) is 2,694 bytes gzipped.
+ */
+export const TRACKER_GZIP_BUDGET = 1792;
 
 export interface TrackerOptions {
   /** Baked into the script: the browser then decides what not to send, before anything leaves it. */

@@ -127,6 +127,8 @@
     sentDepth = depth;
     last = page;
     send('pageview', referrer);
+    // data-track-404 marks a not-found page (its template's script tag): the page as loaded, not later SPA pages.
+    if (referrer !== undefined && data('track-404') !== null) send('404');
     referrer = undefined; // the referrer brought the visitor to the first page, not to the later ones
   };
 
@@ -145,8 +147,34 @@
   document.addEventListener('visibilitychange', () => engagement(last));
   window.addEventListener('pagehide', () => engagement(last));
 
+  // Automatic events, each opted into on the script tag. Only the target's host or the file's extension is sent,
+  // never the link's URL (its path and query are where addresses and ids are). The beacon is queued before the
+  // browser follows the link: no click is held back, and none is prevented.
+  const outbound = data('outbound') !== null;
+  const extensions = data('downloads');
+  // `data-downloads` alone: Plausible's list. Otherwise the site's, separated by commas, spaces or dots (`.pdf, .zip`).
+  const downloads = (extensions === '' ? 'pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg' : extensions || '')
+    .toLowerCase().split(/[\s,.]+/);
+  /** @param {MouseEvent} event */
+  const clicked = (event) => {
+    // Clicks and middle clicks (auxclick) open the link, modifier keys or not; other buttons open menus.
+    if (event.button > 1) return;
+    const href = String(/** @type {{ href?: unknown }} */ (/** @type {Element} */ (event.target).closest('a[href]') || {}).href);
+    // Pages only: a mailto: holds an address; tel: and javascript: are no pages; an SVG link's href is no string.
+    if (!/^https?:/.test(href)) return;
+    const url = new URL(href);
+    const ext = (/\.([\da-z]{1,8})$/.exec(url.pathname.toLowerCase()) || [])[1];
+    // A file is a download wherever it is hosted (files often live on another host): that is what was clicked.
+    if (ext && downloads.includes(ext)) send('File_Download', undefined, { props: { ext } });
+    else if (outbound && url.host !== location.host) send('Outbound_Link:_Click', undefined, { props: { host: url.hostname } });
+  };
+  document.addEventListener('click', clicked);
+  document.addEventListener('auxclick', clicked);
+
   /** @type {TokumeiApi} */
   const api = (command, name, options) => {
+    // Plausible's 404 call: for a not-found page, besides its page view; the page's path says which.
+    if (command === '404') send('404');
     if (command !== 'event') return;
     // `{ props: { plan: 'pro' } }`: ingest checks them (and the worker stores only allow-listed keys).
     const props = options && /** @type {{ props?: unknown }} */ (options).props;
