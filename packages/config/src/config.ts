@@ -4,6 +4,7 @@ import { domainToASCII } from 'node:url';
 import { ConfigError } from '@tokumei/errors';
 import { GoalError, parseGoalsFile, type Goal } from './goals.js';
 import { ROLES, SETTINGS, type ConsentPolicy, type Role, type SettingName } from './settings.js';
+import { UmamiWebsitesError, parseUmamiWebsites } from './umami.js';
 
 export interface Config {
   readonly ingestPort: number;
@@ -35,6 +36,8 @@ export interface Config {
   readonly logFile: string | undefined;
   /** TOKUMEI_GOALS per site: the seed the API's stored goals replace (packages/api/src/goals). */
   readonly goals: ReadonlyMap<string, readonly Goal[]>;
+  /** TOKUMEI_UMAMI_WEBSITES: Umami website id (lower-case UUID) → site, for `POST /api/send`; empty: none. */
+  readonly umamiWebsites: ReadonlyMap<string, string>;
 }
 
 export interface PrivacyConfig {
@@ -166,31 +169,48 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf('TOKUMEI_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     logFile: ((file) => (file === undefined ? undefined : path.resolve(file)))(raw('TOKUMEI_LOG_FILE')),
     goals: loadGoals(raw('TOKUMEI_GOALS')),
+    umamiWebsites: loadUmamiWebsites(raw('TOKUMEI_UMAMI_WEBSITES')),
   };
   return config;
 }
 
-/** TOKUMEI_GOALS: inline JSON when it starts with `{`, else a path to a JSON file; read and checked once, here. */
-function loadGoals(value: string | undefined): ReadonlyMap<string, readonly Goal[]> {
-  if (value === undefined) return new Map();
+/** A JSON setting: inline JSON when it starts with `{`, else a path to a JSON file; read and parsed once, here. */
+function jsonSetting(name: SettingName, value: string): unknown {
   let text = value;
   if (!value.startsWith('{')) {
     try {
       text = fs.readFileSync(path.resolve(value), 'utf8');
     } catch (error) {
-      throw new ConfigError('TOKUMEI_GOALS', `cannot read the goals file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(name, `cannot read the ${name === 'TOKUMEI_GOALS' ? 'goals' : 'websites'} file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    throw new ConfigError('TOKUMEI_GOALS', 'is not valid JSON');
+    throw new ConfigError(name, 'is not valid JSON');
   }
+}
+
+/** TOKUMEI_GOALS: checked by the same parser as the API's PUT. */
+function loadGoals(value: string | undefined): ReadonlyMap<string, readonly Goal[]> {
+  if (value === undefined) return new Map();
+  const json = jsonSetting('TOKUMEI_GOALS', value);
   try {
     return parseGoalsFile(json);
   } catch (error) {
     if (error instanceof GoalError) throw new ConfigError('TOKUMEI_GOALS', error.message);
+    throw error;
+  }
+}
+
+/** TOKUMEI_UMAMI_WEBSITES: `{"<website id>": "<site>"}`, inline or a file, like TOKUMEI_GOALS. */
+function loadUmamiWebsites(value: string | undefined): ReadonlyMap<string, string> {
+  if (value === undefined) return new Map();
+  const json = jsonSetting('TOKUMEI_UMAMI_WEBSITES', value);
+  try {
+    return parseUmamiWebsites(json);
+  } catch (error) {
+    if (error instanceof UmamiWebsitesError) throw new ConfigError('TOKUMEI_UMAMI_WEBSITES', error.message);
     throw error;
   }
 }

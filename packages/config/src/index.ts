@@ -3,3 +3,4 @@ export { SETTINGS, SETTING_NAMES, ROLES, renderSettingsTable, type Role, type Co
 export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
 export { isProcessAlive } from './process-alive.js';
 export { GOAL_LIMITS, GoalError, goalJson, parseGoals, parseGoalsFile, type Goal } from './goals.js';
+export { UMAMI_WEBSITES_LIMIT, UmamiWebsitesError, parseUmamiWebsites } from './umami.js';

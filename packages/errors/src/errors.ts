@@ -15,6 +15,7 @@ export const ERRORS = {
   TKM_INVALID_BEACON: { status: 400, message: 'the beacon does not match the schema' },
   TKM_INVALID_SITE: { status: 400, message: 'the site must be a host name without personal data' },
   TKM_UNKNOWN_SITE: { status: 403, message: 'the site is not one of TOKUMEI_SITES' },
+  TKM_UNKNOWN_WEBSITE: { status: 403, message: 'the Umami website id is not one of TOKUMEI_UMAMI_WEBSITES' },
   TKM_INVALID_QUERY: { status: 400, message: 'the query parameters are not valid' },
   TKM_UNAUTHORIZED: { status: 401, message: 'a valid bearer token is required' },
   TKM_NOT_FOUND: { status: 404, message: 'no such route' },

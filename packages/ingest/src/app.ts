@@ -4,12 +4,18 @@ import { createServer, errorsPlugin, healthPlugin } from '@tokumei/http';
 import { buildTracker } from '@tokumei/tracker';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { corsPlugin } from './cors.js';
+import { droppedCounter } from './foreign.js';
 import { collectRoutes } from './routes/collect.js';
 import { internalRoutes, type ImportTarget } from './routes/internal.js';
+import { plausibleEventRoutes } from './routes/plausible-event.js';
 import { trackerRoutes } from './routes/tracker.js';
+import { umamiSendRoutes } from './routes/umami-send.js';
 
 export interface IngestDeps {
-  readonly config: Pick<Config, 'bodyLimit' | 'trustProxy' | 'consentPolicy'> & { readonly privacy?: Pick<Config['privacy'], 'sites'> };
+  readonly config: Pick<Config, 'bodyLimit' | 'trustProxy' | 'consentPolicy'> & {
+    readonly privacy?: Pick<Config['privacy'], 'sites'>;
+    readonly umamiWebsites?: Config['umamiWebsites'];
+  };
   readonly bus: Pick<Bus, 'ready'>;
   readonly publisher: Publisher;
   readonly logger: Logger;
@@ -35,9 +41,20 @@ export async function buildIngestApp(deps: IngestDeps) {
   await app.register(errorsPlugin, { validationCode: 'TKM_INVALID_BEACON' });
   await app.register(healthPlugin, { registry: deps.registry, checks: { bus: () => deps.bus.ready() } });
   // One scope for the public beacon endpoint, so CORS reaches /collect and nothing else.
+  const path = { publisher: deps.publisher, accepted, clock: deps.clock, sites: deps.config.privacy?.sites };
   await app.register(async (beacons) => {
     await beacons.register(corsPlugin, { path: '/collect', methods: ['POST'] });
-    await beacons.register(collectRoutes, { publisher: deps.publisher, accepted, clock: deps.clock, sites: deps.config.privacy?.sites });
+    await beacons.register(collectRoutes, path);
+  });
+  // Plausible's and Umami's trackers: their formats mapped onto the same beacon path (docs/trackers.md).
+  const dropped = droppedCounter(deps.registry);
+  await app.register(async (plausible) => {
+    await plausible.register(corsPlugin, { path: '/api/event', methods: ['POST'] });
+    await plausible.register(plausibleEventRoutes, { ...path, dropped });
+  });
+  await app.register(async (umami) => {
+    await umami.register(corsPlugin, { path: '/api/send', methods: ['POST'] });
+    await umami.register(umamiSendRoutes, { ...path, dropped, websites: deps.config.umamiWebsites ?? new Map() });
   });
   const controlToken = deps.controlToken;
   if (controlToken !== undefined && deps.imports !== undefined) {
