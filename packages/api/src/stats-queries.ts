@@ -1,3 +1,4 @@
+import { ENGAGED_VISIT_MS } from '@tokumei/schema';
 import type { StatsDb } from './query-limits.js';
 import { chDateTime, type TimeRange } from './time-range.js';
 import { LIVE_DAYS, LIVE_HOURS, ROLLED, rangeParams } from './rolled-days.js';
@@ -12,13 +13,16 @@ export interface Totals {
 export interface Summary extends Totals {
   /** Sessions that started in the range (exact count; `sessions` is the uniq count of sessions seen in it). */
   sessionsStarted: number;
-  /** Single-page sessions among them. */
+  /** Single-page sessions among them with less than ENGAGED_VISIT_MS of engaged time. */
   bounces: number;
   /** bounces / sessionsStarted, 0 when there is none. */
   bounceRate: number;
   /** Page views per started session. */
   viewsPerSession: number;
-  /** Mean seconds from first to last page view of a started session (a bounce lasts 0 s). */
+  /**
+   * Mean seconds from first page view to the last page view or, when the session's engagement beacons reported
+   * engaged time, its last beacon (a single page view without engagement lasts 0 s).
+   */
   avgDuration: number;
 }
 
@@ -55,6 +59,22 @@ export function startedSessions(parity: 0 | 1, columns = ''): string {
   HAVING first_view >= {from:DateTime('UTC')} AND first_view < {to:DateTime('UTC')}`;
 }
 
+/**
+ * startedSessions with each session's engagement (agg_engagement_sessions, migration 008): `engaged` ms, and
+ * `visit_end`, the last page view or, when the beacons reported engaged time, the last beacon if later. A session
+ * without beacons keeps its numbers.
+ */
+function engagedSessions(parity: 0 | 1): string {
+  return `
+  SELECT views, first_view, if(engaged > 0, greatest(last_view, last_seen), last_view) AS visit_end, engaged
+  FROM (${startedSessions(parity, 'session, ')}) AS s
+  LEFT JOIN (
+    SELECT day, session, sum(engaged_ms) AS engaged, max(last_seen) AS last_seen
+    FROM agg_engagement_sessions
+    WHERE site = {site:String} AND ${LIVE_DAYS} AND toUInt16(day) % 2 = ${parity}
+    GROUP BY day, session) AS e USING (day, session)`;
+}
+
 /** The day totals of rolled-up days, one row per day. */
 const ROLLED_TOTALS = `stats_daily FINAL WHERE site = {site:String} AND dimension = '' AND ${ROLLED}`;
 
@@ -89,9 +109,10 @@ export class StatsQueries {
          SELECT toUInt64(0), toUInt64(0), uniqMerge(sessions), ${zeros(4)}
          FROM agg_site_hourly WHERE site = {site:String} AND ${LIVE_HOURS} GROUP BY toDate(hour)
          ${([0, 1] as const).map((parity) => `UNION ALL
-         SELECT ${zeros(3)}, count(), countIf(views = 1), toUInt64(sum(views)), toUInt64(sum(last_view - first_view))
-         FROM (${startedSessions(parity)})`).join('\n')})`,
-      await rangeParams(this.db, site, range),
+         SELECT ${zeros(3)}, count(), countIf(views = 1 AND engaged < {engaged_visit_ms:UInt64}), toUInt64(sum(views)),
+                toUInt64(sum(visit_end - first_view))
+         FROM (${engagedSessions(parity)})`).join('\n')})`,
+      { ...await rangeParams(this.db, site, range), engaged_visit_ms: ENGAGED_VISIT_MS },
     );
     const started = num(row?.started);
     return {

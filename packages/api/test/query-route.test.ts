@@ -42,9 +42,9 @@ describe('POST /api/v2/query', () => {
 
   it('refuses an invalid query with 400 TKM_INVALID_QUERY naming the field, before any query', async () => {
     const { app, calls } = await setup();
-    const response = await post(app, { ...body, metrics: ['scroll_depth'] });
+    const response = await post(app, { ...body, metrics: ['total_revenue'] });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({ error: { code: 'TKM_INVALID_QUERY', message: "metrics: 'scroll_depth' is not supported yet: engagement beacons are stored, but this model does not read them yet" } });
+    expect(response.json()).toEqual({ error: { code: 'TKM_INVALID_QUERY', message: "metrics: 'total_revenue' is not supported yet: revenue is not collected" } });
     expect(calls).toHaveLength(0);
   });
 

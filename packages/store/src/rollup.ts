@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '@tokumei/config';
+import { ENGAGED_VISIT_MS } from '@tokumei/schema';
 
 /**
  * The rollup job: writes each finished (site, UTC day) into stats_daily as plain numbers (migration 004), so the
@@ -29,13 +30,26 @@ const PENDING = `
 
 const DAY_HOURS = "site = {site:String} AND hour >= {start:DateTime('UTC')} AND hour < {end:DateTime('UTC')}";
 
-/** One row per session that started on the day (a session hash never spans two days). */
+/**
+ * One row per session that started on the day (a session hash never spans two days), with its engagement
+ * (migration 008): `engaged` ms, and `last_view` moved to the last beacon when the beacons reported engaged time,
+ * as the stats API's live sessions do (packages/api/src/stats-queries.ts).
+ */
 const SESSIONS = `
-  SELECT argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit, any(visitor) AS session_visitor, any(salt_domain) AS session_domain,
-         sum(pageviews) AS views, min(started) AS first_view, max(ended) AS last_view
-  FROM agg_sessions
-  WHERE site = {site:String} AND day = {day:Date} AND NOT {keep_sessions:Bool}
-  GROUP BY session`;
+  SELECT entry, exit, session_visitor, session_domain, views, first_view,
+         if(engaged > 0, greatest(last_page_view, last_seen), last_page_view) AS last_view, engaged
+  FROM (
+    SELECT session, argMinMerge(entry_page) AS entry, argMaxMerge(exit_page) AS exit, any(visitor) AS session_visitor,
+           any(salt_domain) AS session_domain, sum(pageviews) AS views, min(started) AS first_view, max(ended) AS last_page_view
+    FROM agg_sessions
+    WHERE site = {site:String} AND day = {day:Date} AND NOT {keep_sessions:Bool}
+    GROUP BY session) AS s
+  LEFT JOIN (
+    SELECT session, sum(engaged_ms) AS engaged, max(last_seen) AS last_seen FROM agg_engagement_sessions
+    WHERE site = {site:String} AND day = {day:Date} GROUP BY session) AS g USING (session)`;
+
+/** A single-page session is a bounce unless it was engaged at least ENGAGED_VISIT_MS. */
+const BOUNCE = `views = 1 AND engaged < ${ENGAGED_VISIT_MS}`;
 
 /** The previous rollup's rows, for session metrics whose per-session rows may already have expired. */
 const PREVIOUS = 'stats_daily FINAL WHERE site = {site:String} AND day = {day:Date} AND version = {previous:UInt64} AND {keep_sessions:Bool}';
@@ -59,7 +73,7 @@ const ROLLUP = `
           FROM agg_site_hourly WHERE ${DAY_HOURS}) AS t
     CROSS JOIN (
       SELECT toUInt64(sum(n)) AS started, toUInt64(sum(v)) AS views, toUInt64(sum(b)) AS bounces, toUInt64(sum(d)) AS duration FROM (
-        SELECT count() AS n, toUInt64(sum(views)) AS v, countIf(views = 1) AS b, toUInt64(sum(last_view - first_view)) AS d
+        SELECT count() AS n, toUInt64(sum(views)) AS v, countIf(${BOUNCE}) AS b, toUInt64(sum(last_view - first_view)) AS d
         FROM (${SESSIONS})
         UNION ALL
         SELECT sessions_started, session_views, bounces, duration FROM ${PREVIOUS} AND dimension = '')) AS s
@@ -74,7 +88,7 @@ const ROLLUP = `
     UNION ALL
     -- Entry and exit pages: page views are those of the sessions, as in the live query.
     SELECT dimension, page, session_domain, toUInt64(sum(views)), toUInt64(uniqIf(session_visitor, session_visitor != 0)), count(), count(),
-           toUInt64(sum(views)), countIf(views = 1), toUInt64(sum(last_view - first_view))
+           toUInt64(sum(views)), countIf(${BOUNCE}), toUInt64(sum(last_view - first_view))
     FROM (${SESSIONS}) ARRAY JOIN ['entry_page', 'exit_page'] AS dimension, [entry, exit] AS page
     GROUP BY dimension, page, session_domain
     UNION ALL

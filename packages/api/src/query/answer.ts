@@ -24,25 +24,37 @@ export interface QueryResponse {
   query: Record<string, unknown>;
 }
 
-export interface Sums { visitors: number; visits: number; pageviews: number; events: number; bounces: number; duration: number; visit_views: number }
+export interface Sums {
+  visitors: number; visits: number; pageviews: number; events: number; bounces: number; duration: number; visit_views: number;
+  /** Engaged ms, the (visit, page) pairs that sent engagement, and the sum of each pair's deepest scroll %. */
+  eng_ms: number; eng_visits: number; scroll_sum: number;
+}
+
+export const NO_ENGAGEMENT = { eng_ms: 0, eng_visits: 0, scroll_sum: 0 } as const;
 
 const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** Plausible's roundings: bounce rate and duration whole, views per visit to 2 decimals, percentage to 1. */
-export function metricValue(m: Metric, s: Sums, total: number): number {
+/**
+ * Plausible's roundings: bounce rate, durations and scroll depth whole, views per visit to 2 decimals, percentage to 1.
+ * The engagement metrics are null where no visit sent an engagement beacon (nothing measured, not a zero).
+ */
+export function metricValue(m: Metric, s: Sums, total: number): number | null {
   switch (m) {
     case 'visitors': case 'visits': case 'pageviews': case 'events': return s[m];
     case 'bounce_rate': return Math.round(ratio(s.bounces, s.visits) * 100);
     case 'visit_duration': return Math.round(ratio(s.duration, s.visits));
     case 'views_per_visit': return round(ratio(s.visit_views, s.visits), 2);
     case 'percentage': return round(ratio(s.visitors, total) * 100, 1);
+    case 'time_on_page': return s.eng_visits === 0 ? null : Math.round(s.eng_ms / 1000 / s.eng_visits);
+    case 'scroll_depth': return s.eng_visits === 0 ? null : Math.round(s.scroll_sum / s.eng_visits);
   }
 }
 
 export const sums = (r: SumsRow): Sums => ({
   visitors: Number(r.visitors), visits: Number(r.visits), pageviews: Number(r.pageviews), events: Number(r.events),
   bounces: Number(r.bounces), duration: Number(r.duration), visit_views: Number(r.visit_views),
+  eng_ms: Number(r.eng_ms), eng_visits: Number(r.eng_visits), scroll_sum: Number(r.scroll_sum),
 });
 
 export const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);

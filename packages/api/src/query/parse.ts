@@ -2,7 +2,7 @@ import { TokumeiError } from '@tokumei/errors';
 import { parseRange, type TimeRange } from '../time-range.js';
 import { parseFilters, properties, type Filter } from './filters.js';
 import {
-  SESSION_METRICS, UNSUPPORTED_DIMENSIONS, UNSUPPORTED_METRICS, isEventDimension, isMetric, isTimeDimension, isVisitDimension,
+  ENGAGEMENT_METRICS, SESSION_METRICS, UNSUPPORTED_DIMENSIONS, UNSUPPORTED_METRICS, isEventDimension, isMetric, isTimeDimension, isVisitDimension,
   nameOf, type Dimension, type Metric,
 } from './spec.js';
 
@@ -158,6 +158,13 @@ function checkCombinations(metrics: readonly Metric[], dimensions: readonly Dime
   const eventDimension = dimensions.find((d) => isEventDimension(d) && d !== 'event:page');
   if (session.length > 0 && eventDimension !== undefined) {
     throw invalid(`metrics: session metric(s) ${session.join(', ')} cannot be queried with the event dimension ${eventDimension}`);
+  }
+  const engagement = metrics.filter((m) => ENGAGEMENT_METRICS.has(m));
+  if (engagement.length > 0) {
+    // An engagement beacon is a page's, never a custom event's: split or filtered by event name it would be nothing.
+    const byEvent = dimensions.find((d) => d === 'event:name');
+    if (byEvent !== undefined) throw invalid(`metrics: engagement metric(s) ${engagement.join(', ')} cannot be queried with the dimension ${byEvent}`);
+    if (properties(filters).has('event:name')) throw invalid(`metrics: engagement metric(s) ${engagement.join(', ')} cannot be queried with a filter on event:name`);
   }
   if (dimensions.filter(isTimeDimension).length > 1) throw invalid('dimensions: at most one time dimension');
 }

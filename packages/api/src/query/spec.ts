@@ -4,24 +4,28 @@
  */
 
 /** Metrics answered today. */
-export const METRICS = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration', 'events', 'percentage'] as const;
+export const METRICS = [
+  'visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration', 'events', 'percentage',
+  'time_on_page', 'scroll_depth',
+] as const;
 export type Metric = (typeof METRICS)[number];
 
-/**
- * Plausible metrics this model does not answer (the goals' model answers conversion rates, see route.ts; engagement is
- * stored but not read here yet; revenue is not collected): a clear 400, not a zero.
- */
+/** Plausible metrics this model does not answer (the goals' model answers conversion rates, see route.ts; revenue is not collected): a clear 400, not a zero. */
 export const UNSUPPORTED_METRICS: Readonly<Record<string, string>> = {
   conversion_rate: 'needs goals: ask POST /api/v2/conversions for now',
   group_conversion_rate: 'needs goals: ask POST /api/v2/conversions for now',
-  time_on_page: 'engagement beacons are stored, but this model does not read them yet',
-  scroll_depth: 'engagement beacons are stored, but this model does not read them yet',
   average_revenue: 'revenue is not collected',
   total_revenue: 'revenue is not collected',
 };
 
 /** Metrics of a whole visit: they describe sessions, so an event dimension other than the page cannot split them. */
 export const SESSION_METRICS: ReadonlySet<Metric> = new Set(['visits', 'views_per_visit', 'bounce_rate', 'visit_duration']);
+
+/**
+ * Metrics read from engagement beacons (a page hidden or left: engaged ms, deepest scroll %). A beacon belongs to a
+ * page of a visit, never to a custom event, a goal or a property, so only page, host, visit and time dimensions split them.
+ */
+export const ENGAGEMENT_METRICS: ReadonlySet<Metric> = new Set(['time_on_page', 'scroll_depth']);
 
 /** Columns of one event row. */
 export const EVENT_DIMENSIONS = {
@@ -32,16 +36,16 @@ export const EVENT_DIMENSIONS = {
 
 const DIRECT = (column: string) => `if(${column} = '', 'Direct / None', toString(${column}))`;
 /** A property of the visit's first page view; `row` is the same property of one event, for rows without a visit. */
-const first = (row: string) => ({ session: `argMin(${row}, ts)`, row });
+const first = (row: string) => ({ session: `argMinIf(${row}, ts, event = 'pageview')`, row });
 
 /**
- * Properties of the visit, taken from its page views (a session is one UTC day's hash, so it never spans two
- * domains of k). `session` aggregates a session's page views; `row` answers for an event outside any session (a
+ * Properties of the visit, taken from its page views only (the rows aggregated may hold its engagement beacons too,
+ * which carry no visit properties; a session is one UTC day's hash, so it never spans two domains of k). `session` aggregates a session's page views; `row` answers for an event outside any session (a
  * consent-signal page view, session 0), so such rows keep their browser or country as the rollups count them.
  */
 export const VISIT_DIMENSIONS = {
-  'visit:entry_page': { session: 'argMin(path, ts)', row: "''" },
-  'visit:exit_page': { session: 'argMax(path, ts)', row: "''" },
+  'visit:entry_page': { session: "argMinIf(path, ts, event = 'pageview')", row: "''" },
+  'visit:exit_page': { session: "argMaxIf(path, ts, event = 'pageview')", row: "''" },
   'visit:source': first(DIRECT('referrer_host')),
   'visit:referrer': first(DIRECT('referrer_host')),
   'visit:utm_source': first('toString(utm_source)'),

@@ -1,7 +1,8 @@
+import { ENGAGED_VISIT_MS } from '@tokumei/schema';
 import { filterSql, properties, type Filter } from './filters.js';
 import type { Direction } from './parse.js';
 import {
-  EVENT_DIMENSIONS, SESSION_METRICS, VISIT_DIMENSIONS, isEventDimension, isTimeDimension, isVisitDimension, visitColumn,
+  ENGAGEMENT_METRICS, EVENT_DIMENSIONS, SESSION_METRICS, VISIT_DIMENSIONS, isEventDimension, isTimeDimension, isVisitDimension, visitColumn,
   type Dimension, type Metric, type VisitDimension,
 } from './spec.js';
 
@@ -29,6 +30,9 @@ export interface SumsRow {
   bounces: string;
   duration: string;
   visit_views: string;
+  eng_ms: string;
+  eng_visits: string;
+  scroll_sum: string;
   n_values: string;
   floor: string;
   total_named: string;
@@ -57,58 +61,91 @@ function sortKey(name: Metric | ResolvedDimension, dimensions: readonly Resolved
     case 'bounce_rate': return 'bounces / nullIf(visits, 0)';
     case 'visit_duration': return 'duration / nullIf(visits, 0)';
     case 'views_per_visit': return 'visit_views / nullIf(visits, 0)';
+    case 'time_on_page': return 'eng_ms / nullIf(eng_visits, 0)';
+    case 'scroll_depth': return 'scroll_sum / nullIf(eng_visits, 0)';
     default: return `l${dimensions.indexOf(name)}`;
   }
 }
 
+/** An engagement beacon that belongs to a visit (a consent-signal page's beacon has no session to belong to). */
+const ENGAGED = "event = 'engagement' AND session != 0";
+/** Rows that are counted as events, visitors and visits: everything but engagement beacons. */
+const COUNTED = "event != 'engagement'";
+
+const asksEngagement = (q: EventsQuery) => q.metrics.some((m) => ENGAGEMENT_METRICS.has(m));
+
 /**
  * Rows of `events` in the range, each with its visit's properties when the query needs them. A visit is the page
  * views of one (day, salt_domain, session): the session hash is made with its day's salt, so it never crosses a cell.
+ * A visit lasts from its first page view to its last page view or, when its engagement beacons reported engaged time,
+ * its last beacon (`s_duration`); `s_engaged` is that time in ms, which keeps an engaged single-page visit from being a
+ * bounce (cellsSql).
  */
 function rows(q: EventsQuery): string {
   const visit = [...new Set<VisitDimension>([...q.dimensions, ...properties(q.filters)].filter(isVisitDimension))];
   const sessions = visit.length > 0 || q.metrics.some((m) => SESSION_METRICS.has(m));
   const own = visit.map((d) => `, ${VISIT_DIMENSIONS[d].row} AS r_${visitColumn(d)}`).join('');
-  // Engagement beacons (time on page, scroll depth) are no events of their own: not counted as `events`, and not
-  // a visit's activity either.
-  const events = `SELECT toDate(ts) AS day, salt_domain, session, visitor, ts, event, path, host${own} FROM events
-    WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')} AND event != 'engagement'`;
-  if (!sessions) return `SELECT *, toUInt64(0) AS s_views, toUInt64(0) AS s_duration FROM (${events})`;
+  // Engagement beacons are no events of their own: they are read only for the engagement metrics, and no count takes
+  // them (COUNTED). A visit's length and engaged time read them in the session subquery below either way.
+  const engagement = asksEngagement(q) ? ', engaged_ms, scroll_depth' : '';
+  const events = `SELECT toDate(ts) AS day, salt_domain, session, visitor, ts, event, path, host${engagement}${own} FROM events
+    WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')}${engagement === '' ? " AND event != 'engagement'" : ''}`;
+  if (!sessions) return `SELECT *, toUInt64(0) AS s_views, toUInt64(0) AS s_duration, toUInt64(0) AS s_engaged FROM (${events})`;
   const columns = visit.map((d) => `${VISIT_DIMENSIONS[d].session} AS s_${visitColumn(d)}, `).join('');
   const pick = visit.map((d) => `, if(session = 0, r_${visitColumn(d)}, s_${visitColumn(d)}) AS ${visitColumn(d)}`).join('');
-  return `SELECT day, salt_domain, session, visitor, ts, event, path, host, s_views, s_duration${pick}
+  return `SELECT day, salt_domain, session, visitor, ts, event, path, host${engagement}, s_views, s_duration, s_engaged${pick}
     FROM (${events}) AS e LEFT JOIN (
-      SELECT toDate(ts) AS day, salt_domain, session, ${columns}count() AS s_views, toUInt64(max(ts) - min(ts)) AS s_duration
+      SELECT toDate(ts) AS day, salt_domain, session, ${columns}countIf(event = 'pageview') AS s_views,
+             toUInt64(sumIf(engaged_ms, event = 'engagement')) AS s_engaged,
+             toUInt64(greatest(maxIf(ts, event = 'pageview'), if(s_engaged > 0, maxIf(ts, event = 'engagement'), toDateTime(0, 'UTC')))
+                      - minIf(ts, event = 'pageview')) AS s_duration
       FROM events
-      WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')} AND event = 'pageview' AND session != 0
-      GROUP BY day, salt_domain, session) AS s USING (day, salt_domain, session)`;
+      WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')} AND event IN ('pageview', 'engagement') AND session != 0
+      GROUP BY day, salt_domain, session
+      HAVING s_views > 0) AS s USING (day, salt_domain, session)`;
 }
+
+/**
+ * Engagement per group: engaged ms, and per (visit, page) the deepest scroll, as one map (key: the pair, value:
+ * depth + 1, so a depth of 0 is still a key). The pairs are what time_on_page and scroll_depth average over.
+ */
+const SCROLL_MAP = `maxMapIf([cityHash64(session, path)], [toUInt16(scroll_depth) + 1], ${ENGAGED})`;
+const ENGAGEMENT_SUMS = `toUInt64(sumIf(engaged_ms, ${ENGAGED})) AS eng_ms, toUInt64(length(${SCROLL_MAP}.1)) AS eng_visits,
+                         toUInt64(arraySum(${SCROLL_MAP}.2)) - eng_visits AS scroll_sum`;
+const NO_ENGAGEMENT = 'toUInt64(0) AS eng_ms, toUInt64(0) AS eng_visits, toUInt64(0) AS scroll_sum';
 
 /**
  * One row per cell (the dimensions' values in one day and salt domain). Visit metrics need each visit once per cell
  * (its length and page count are the visit's, not the matching rows'), so they group per visit first; without them
  * the rows are counted directly, which is what keeps an unfiltered breakdown of a month inside the memory limit.
+ * Engagement beacons, when read, count only in the engagement sums: a group of them alone (`ev = 0`) is no visit.
  */
 function cellsSql(q: EventsQuery, dims: readonly string[], groupBy: (extra: string) => string, where: string): string {
   // A cell without visitors (consent-signal page views only) is no value: counted as one, it would let (other)
   // show a single withheld value's numbers.
   const having = 'HAVING visitors > 0';
+  const engagement = asksEngagement(q);
   if (!q.metrics.some((m) => SESSION_METRICS.has(m))) {
-    return `SELECT ${[...dims, ''].join(', ')} day, salt_domain, uniqExactIf(visitor, visitor != 0) AS visitors, toUInt64(0) AS visits,
-                   countIf(event = 'pageview') AS pageviews, count() AS events, toUInt64(0) AS bounces, toUInt64(0) AS duration,
-                   toUInt64(0) AS visit_views
+    return `SELECT ${[...dims, ''].join(', ')} day, salt_domain, uniqExactIf(visitor, visitor != 0 AND ${COUNTED}) AS visitors, toUInt64(0) AS visits,
+                   countIf(event = 'pageview') AS pageviews, countIf(${COUNTED}) AS events, toUInt64(0) AS bounces, toUInt64(0) AS duration,
+                   toUInt64(0) AS visit_views, ${engagement ? ENGAGEMENT_SUMS : NO_ENGAGEMENT}
             FROM (${rows(q)})
             WHERE ${where}
             GROUP BY ${groupBy('day, salt_domain')}
             ${having}`;
   }
-  return `SELECT ${groupBy('day, salt_domain')}, uniqExactIf(visitor, visitor != 0) AS visitors,
-                 countIf(session != 0 AND sv > 0) AS visits, sum(pv) AS pageviews, sum(ev) AS events,
-                 countIf(session != 0 AND sv = 1) AS bounces, sumIf(sd, session != 0 AND sv > 0) AS duration,
-                 sumIf(sv, session != 0 AND sv > 0) AS visit_views
+  const perVisit = engagement
+    ? `, toUInt64(sumIf(engaged_ms, ${ENGAGED})) AS em, toUInt64(length(${SCROLL_MAP}.1)) AS en, toUInt64(arraySum(${SCROLL_MAP}.2)) - en AS es`
+    : '';
+  const visitEngagement = engagement ? 'toUInt64(sum(em)) AS eng_ms, toUInt64(sum(en)) AS eng_visits, toUInt64(sum(es)) AS scroll_sum' : NO_ENGAGEMENT;
+  const isVisit = 'session != 0 AND sv > 0 AND ev > 0';
+  return `SELECT ${groupBy('day, salt_domain')}, uniqExactIf(visitor, visitor != 0 AND ev > 0) AS visitors,
+                 countIf(${isVisit}) AS visits, sum(pv) AS pageviews, sum(ev) AS events,
+                 countIf(${isVisit} AND sv = 1 AND se < {engaged_visit_ms:UInt64}) AS bounces, sumIf(sd, ${isVisit}) AS duration,
+                 sumIf(sv, ${isVisit}) AS visit_views, ${visitEngagement}
           FROM (
-            SELECT ${[...dims, ''].join(', ')} day, salt_domain, session, visitor, countIf(event = 'pageview') AS pv, count() AS ev,
-                   any(s_views) AS sv, any(s_duration) AS sd
+            SELECT ${[...dims, ''].join(', ')} day, salt_domain, session, visitor, countIf(event = 'pageview') AS pv, countIf(${COUNTED}) AS ev,
+                   any(s_views) AS sv, any(s_duration) AS sd, any(s_engaged) AS se${perVisit}
             FROM (${rows(q)})
             WHERE ${where}
             GROUP BY ${groupBy('day, salt_domain, session, visitor')})
@@ -142,11 +179,12 @@ export function eventsSql(q: EventsQuery, params: Record<string, unknown>): stri
     order.unshift(...(time >= 0 ? [`l${time} ASC`] : [`${sortKey(q.metrics[0] ?? 'visitors', q.dimensions)} DESC`, 'visitors DESC', 'pageviews DESC']));
   }
   params.k_offset = q.offset;
+  params.engaged_visit_ms = ENGAGED_VISIT_MS;
   params.k_end = q.offset + q.limit;
   const groupBy = (extra: string) => [...d, extra].filter((x) => x !== '').join(', ');
   return `
-    SELECT named, [${l.join(', ')}] AS labels, visitors, visits, pageviews, events, bounces, duration, visit_views, n_values, floor,
-           total_named, named_visitors
+    SELECT named, [${l.join(', ')}] AS labels, visitors, visits, pageviews, events, bounces, duration, visit_views,
+           eng_ms, eng_visits, scroll_sum, n_values, floor, total_named, named_visitors
     FROM (
       SELECT *, row_number() OVER (PARTITION BY named ORDER BY ${order.join(', ')}) AS rn,
              countIf(named) OVER () AS total_named, sumIf(visitors, named) OVER () AS named_visitors
@@ -154,7 +192,8 @@ export function eventsSql(q: EventsQuery, params: Record<string, unknown>): stri
         SELECT named, ${[...l, ''].join(', ')}
                toUInt64(sum(visitors)) AS visitors, toUInt64(sum(visits)) AS visits, toUInt64(sum(pageviews)) AS pageviews,
                toUInt64(sum(events)) AS events, toUInt64(sum(bounces)) AS bounces, toUInt64(sum(duration)) AS duration,
-               toUInt64(sum(visit_views)) AS visit_views, uniqExact(${value}) AS n_values, toUInt64(sum(floor_part)) AS floor
+               toUInt64(sum(visit_views)) AS visit_views, toUInt64(sum(eng_ms)) AS eng_ms, toUInt64(sum(eng_visits)) AS eng_visits,
+               toUInt64(sum(scroll_sum)) AS scroll_sum, uniqExact(${value}) AS n_values, toUInt64(sum(floor_part)) AS floor
         FROM (
           SELECT *, ${[...labels, ''].join(', ')}
                  if(row_number() OVER (PARTITION BY day, salt_domain, named ORDER BY visitors DESC, ${[...d, 'day'].join(', ')}) = 1, visitors, 0) AS floor_part
