@@ -1,6 +1,7 @@
 import { TokumeiError } from '@tokumei/errors';
 import {
-  UNSUPPORTED_DIMENSIONS, isEventDimension, isVisitDimension, nameOf, visitColumn, EVENT_DIMENSIONS, type Property,
+  PROPS_KEY_RULE, UNSUPPORTED_DIMENSIONS, isEventDimension, isPropsDimension, isVisitDimension, nameOf, propKey, propSql, visitColumn,
+  EVENT_DIMENSIONS, type Property,
 } from './spec.js';
 
 export const MATCH_OPERATORS = ['is', 'is_not', 'contains', 'contains_not', 'matches', 'matches_not'] as const;
@@ -61,8 +62,8 @@ function parseNode(raw: unknown, at: string, depth: number, budget: Budget): Fil
 
 function parseProperty(raw: unknown, at: string): Property {
   if (typeof raw !== 'string') throw invalid(`${at}: the dimension is a string`);
-  if (isEventDimension(raw) || isVisitDimension(raw)) return raw;
-  if (raw.startsWith('event:props:')) throw invalid(`${at}: custom properties (event:props:*) are not supported yet`);
+  if (isEventDimension(raw) || isVisitDimension(raw) || isPropsDimension(raw)) return raw;
+  if (raw.startsWith('event:props:')) throw invalid(`${at}: ${PROPS_KEY_RULE}`);
   const why = UNSUPPORTED_DIMENSIONS[raw];
   if (why !== undefined) throw invalid(`${at}: ${raw} is not supported yet: ${why}`);
   if (raw.startsWith('time')) throw invalid(`${at}: time dimensions cannot be filtered; use date_range`);
@@ -101,8 +102,9 @@ export function properties(filters: readonly Filter[]): Set<Property> {
   return out;
 }
 
-/** The column a property is read from in the joined rows. */
-export function column(property: Property): string {
+/** The column a property is read from in the joined rows; a custom property's key goes through `param`. */
+export function column(property: Property, param: (value: unknown, type: string) => string): string {
+  if (isPropsDimension(property)) return propSql(param(propKey(property), 'String'));
   return isEventDimension(property) ? EVENT_DIMENSIONS[property] : visitColumn(property);
 }
 
@@ -120,7 +122,7 @@ export function filterSql(filters: readonly Filter[], params: Record<string, unk
   const node = (f: Filter): string => {
     if ('filters' in f) return `(${f.filters.map(node).join(f.op === 'and' ? ' AND ' : ' OR ')})`;
     if ('filter' in f) return `(NOT ${node(f.filter)})`;
-    const col = `toString(${column(f.property)})`;
+    const col = `toString(${column(f.property, param)})`;
     const lower = (s: string) => (f.caseSensitive ? s : `lowerUTF8(${s})`);
     const values = f.caseSensitive ? f.values : f.values.map((v) => v.toLowerCase());
     switch (f.op) {

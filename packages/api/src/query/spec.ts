@@ -1,3 +1,5 @@
+import { PROP_KEY } from '@tokumei/schema';
+
 /**
  * The vocabulary of `POST /api/v2/query` (Plausible Stats API v2 names) and how each name maps to what Tokumei
  * stores. Only names listed here reach SQL, and only as these fixed expressions: input never becomes SQL text.
@@ -79,14 +81,28 @@ export const TIME_DIMENSIONS = ['time', 'time:hour', 'time:day', 'time:week', 't
 export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
 export type EventDimension = keyof typeof EVENT_DIMENSIONS;
 export type VisitDimension = keyof typeof VISIT_DIMENSIONS;
+/** A custom property of an event (`props` map, migration 008): `event:props:<key>`, the key as the beacon schema's PROP_KEY. */
+export type PropsDimension = `event:props:${string}`;
 /** A property an event row has: what a filter can test. */
-export type Property = EventDimension | VisitDimension;
+export type Property = EventDimension | VisitDimension | PropsDimension;
 export type Dimension = Property | TimeDimension;
 
 export const isEventDimension = (name: string): name is EventDimension => Object.hasOwn(EVENT_DIMENSIONS, name);
 export const isVisitDimension = (name: string): name is VisitDimension => Object.hasOwn(VISIT_DIMENSIONS, name);
 export const isTimeDimension = (name: string): name is TimeDimension => (TIME_DIMENSIONS as readonly string[]).includes(name);
 export const isMetric = (name: string): name is Metric => (METRICS as readonly string[]).includes(name);
+
+const PROPS_PREFIX = 'event:props:';
+const PLAIN_KEY = new RegExp(PROP_KEY);
+/** Only a key the beacon schema could have stored is a dimension: a plain identifier, never free text. */
+export const isPropsDimension = (name: string): name is PropsDimension => name.startsWith(PROPS_PREFIX) && PLAIN_KEY.test(name.slice(PROPS_PREFIX.length));
+export const propKey = (name: PropsDimension): string => name.slice(PROPS_PREFIX.length);
+/** Why a name that starts like a custom property is none (for the 400). */
+export const PROPS_KEY_RULE = 'event:props:<key> takes a key that is a plain identifier (a letter, then letters, digits or _, at most 40)';
+/** The value of an event without the property, as in Plausible. */
+export const NO_PROP = '(none)';
+/** A custom property's value in an `events` row; the key is a query parameter, never SQL text. */
+export const propSql = (keyParam: string): string => `if(props[${keyParam}] = '', '${NO_PROP}', props[${keyParam}])`;
 
 /** The column of a visit dimension in the joined rows. */
 export const visitColumn = (name: VisitDimension): string => `v_${name.slice('visit:'.length)}`;

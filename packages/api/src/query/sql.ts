@@ -2,8 +2,8 @@ import { ENGAGED_VISIT_MS } from '@tokumei/schema';
 import { filterSql, properties, type Filter } from './filters.js';
 import type { Direction } from './parse.js';
 import {
-  ENGAGEMENT_METRICS, EVENT_DIMENSIONS, SESSION_METRICS, VISIT_DIMENSIONS, isEventDimension, isTimeDimension, isVisitDimension, visitColumn,
-  type Dimension, type Metric, type VisitDimension,
+  ENGAGEMENT_METRICS, EVENT_DIMENSIONS, SESSION_METRICS, VISIT_DIMENSIONS, isEventDimension, isPropsDimension, isTimeDimension, isVisitDimension,
+  propKey, propSql, visitColumn, type Dimension, type Metric, type VisitDimension,
 } from './spec.js';
 
 /** A time dimension after `time` was resolved to a bucket size. */
@@ -47,9 +47,14 @@ const BUCKETS: Record<Bucket, string> = {
   'time:month': "toString(greatest(toStartOfMonth(ts), toDate({from:DateTime('UTC')})))",
 };
 
-function expression(d: ResolvedDimension): string {
+/** A dimension's value in the rows; `i` names the query parameter of a custom property's key. */
+function expression(d: ResolvedDimension, i: number, params: Record<string, unknown>): string {
   if (isTimeDimension(d)) return BUCKETS[d];
   if (isEventDimension(d)) return `toString(${EVENT_DIMENSIONS[d]})`;
+  if (isPropsDimension(d)) {
+    params[`pk${i}`] = propKey(d);
+    return propSql(`{pk${i}:String}`);
+  }
   return visitColumn(d);
 }
 
@@ -87,13 +92,16 @@ function rows(q: EventsQuery): string {
   const own = visit.map((d) => `, ${VISIT_DIMENSIONS[d].row} AS r_${visitColumn(d)}`).join('');
   // Engagement beacons are no events of their own: they are read only for the engagement metrics, and no count takes
   // them (COUNTED). A visit's length and engaged time read them in the session subquery below either way.
-  const engagement = asksEngagement(q) ? ', engaged_ms, scroll_depth' : '';
-  const events = `SELECT toDate(ts) AS day, salt_domain, session, visitor, ts, event, path, host${engagement}${own} FROM events
-    WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')}${engagement === '' ? " AND event != 'engagement'" : ''}`;
+  // The props map only when a custom property is asked or filtered: it is the widest column.
+  const props = [...q.dimensions, ...properties(q.filters)].some((d) => isPropsDimension(d)) ? ', props' : '';
+  const beacons = asksEngagement(q);
+  const extra = `${beacons ? ', engaged_ms, scroll_depth' : ''}${props}`;
+  const events = `SELECT toDate(ts) AS day, salt_domain, session, visitor, ts, event, path, host${extra}${own} FROM events
+    WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')}${beacons ? '' : " AND event != 'engagement'"}`;
   if (!sessions) return `SELECT *, toUInt64(0) AS s_views, toUInt64(0) AS s_duration, toUInt64(0) AS s_engaged FROM (${events})`;
   const columns = visit.map((d) => `${VISIT_DIMENSIONS[d].session} AS s_${visitColumn(d)}, `).join('');
   const pick = visit.map((d) => `, if(session = 0, r_${visitColumn(d)}, s_${visitColumn(d)}) AS ${visitColumn(d)}`).join('');
-  return `SELECT day, salt_domain, session, visitor, ts, event, path, host${engagement}, s_views, s_duration, s_engaged${pick}
+  return `SELECT day, salt_domain, session, visitor, ts, event, path, host${extra}, s_views, s_duration, s_engaged${pick}
     FROM (${events}) AS e LEFT JOIN (
       SELECT toDate(ts) AS day, salt_domain, session, ${columns}countIf(event = 'pageview') AS s_views,
              toUInt64(sumIf(engaged_ms, event = 'engagement')) AS s_engaged,
@@ -166,7 +174,7 @@ function cellsSql(q: EventsQuery, dims: readonly string[], groupBy: (extra: stri
  * visitors in every domain names nothing. Ranges are whole UTC days (cells are days), set by the caller.
  */
 export function eventsSql(q: EventsQuery, params: Record<string, unknown>): string {
-  const dims = q.dimensions.map((d, i) => `${expression(d)} AS d${i}`);
+  const dims = q.dimensions.map((d, i) => `${expression(d, i, params)} AS d${i}`);
   const d = q.dimensions.map((_, i) => `d${i}`);
   const labels = d.map((name, i) => `if(named, ${name}, '') AS l${i}`);
   const l = d.map((_, i) => `l${i}`);
