@@ -63,7 +63,7 @@ export const EVENTS_TABLE: TablePolicy = {
     { name: 'country', type: LC, source: 'client IP', transform: 'ISO country code from a local database, none for special-purpose addresses (private, documentation, CGNAT …); the IP is discarded after the lookup', purpose: 'geography (country only)' },
     { name: 'lang', type: LC, source: 'beacon lang', transform: 'a valid BCP 47 tag reduced to a known language and region, lower-case (ja-jp); else empty', purpose: 'language statistics' },
     { name: 'src', type: LC, source: 'record origin', transform: 'beacon or log', purpose: 'separating tracker and log data' },
-    { name: 'props', type: 'Map(LowCardinality(String), String)', source: 'beacon props', transform: "only keys in the site's TOKUMEI_PROPS_ALLOWLIST (default none); each value judged in every reading like a query value (placeholder :email/:phone/:name/… on a hit), values split over keys judged together, anything but a short label (≤ 40 chars, ≤ 3 words, ≤ 3 numerals, nothing that marks a name, an address or an e-mail: props-label.ts) becomes :value. Reserved, without the allow-list: host of Outbound_Link:_Click (a host as URL.hostname writes it, judged like a referrer host; an IP literal :ip, anything else its placeholder or :value) and ext of File_Download (1-8 of a-z 0-9, ≤ 3 numerals, judged; else its placeholder or :value): reserved-props.ts", purpose: 'custom property breakdowns; outbound link and download breakdowns' },
+    { name: 'props', type: 'Map(LowCardinality(String), String)', source: 'beacon props', transform: "only keys in the site's TOKUMEI_PROPS_ALLOWLIST (default none); each value judged in every reading like a query value (placeholder :email/:phone/:name/… on a hit), values split over keys judged together, anything but a short label (≤ 40 chars, ≤ 3 words, ≤ 3 numerals, nothing that marks a name, an address or an e-mail: props-label.ts) becomes :value. Reserved, without the allow-list: host of Outbound_Link:_Click (a host as URL.hostname writes it, judged like a referrer host and each label below the TLD by the label rule; an IP literal :ip, anything else its placeholder or :value) and ext of File_Download (1-8 of a-z 0-9, ≤ 3 numerals, judged; else its placeholder or :value): reserved-props.ts", purpose: 'custom property breakdowns; outbound link and download breakdowns' },
     { name: 'engaged_ms', type: 'UInt32', source: 'beacon em (engagement events)', transform: 'integer ms the page was visible, ≤ 30 min per beacon; 0 for other events', purpose: 'time on page, visit duration, bounce rate' },
     { name: 'scroll_depth', type: 'UInt8', source: 'beacon sd (engagement events)', transform: 'integer % 0–100; 0 for other events', purpose: 'scroll depth' },
   ],
@@ -222,6 +222,14 @@ export const FIELD_POLICY: readonly TablePolicy[] = [
   OPERATIONAL('site_goals', 'goals per site (page path patterns, custom event names), evaluated against events at query time', 'kept (configuration)', [
     ['site', 'String', 'API request path'], ['goals', 'String', 'goal list as JSON, as PUT /api/sites/:site/goals checked it'],
     ['version', 'UInt64', 'clock (ms)'], ['updated', "DateTime('UTC')", 'clock'],
+  ]),
+  // Shared links (packages/store/migrations/011_shared_links.sql): read-only dashboard access to one site. Only hashes
+  // of the secrets, so the table cannot open a dashboard.
+  OPERATIONAL('shared_links', 'read-only shared links to one site\'s dashboard (POST /api/sites/:site/shared-links)', 'kept (configuration); revoking writes a newer version', [
+    ['id', 'String', 'random link id (64 bits, hex)'], ['site', 'String', 'API request path'], ['name', 'String', 'a label the operator gave the link'],
+    ['token_hash', 'String', 'SHA-256 of the link\'s random token (the token itself is never stored)'],
+    ['password_hash', 'String', 'scrypt hash of the link\'s password with a per-link salt, or empty'],
+    ['created', "DateTime('UTC')", 'clock'], ['revoked', 'UInt8', 'API request (DELETE)'], ['version', 'UInt64', 'clock (ms)'],
   ]),
   // The privacy audit's last reports (packages/store/migrations/005_audit_reports.sql), so GET /api/audit can answer
   // without running an audit.

@@ -1,4 +1,5 @@
-import { readings } from './canonical.js';
+import { domainToUnicode } from 'node:url';
+import { matchForm, readings } from './canonical.js';
 import { scrubHost } from './hosts.js';
 import { classifyReadings } from './pii-patterns.js';
 import { labelVerdict } from './props-label.js';
@@ -46,12 +47,19 @@ function hostShaped(raw: string): boolean {
  * (`jane@example.com` → `:email`), else `:value`; nothing is normalised into shape, since normalising is where
  * look-alikes get in. An IP literal (`198.51.100.7`, `[2001:db8::1]`) is `:ip`: the click is counted, the address
  * is not kept (a link to an address can point at a visitor's own machine), as the referrer host does. A host is
- * then judged label by label like a referrer's (scrubHost: `:phone.example.net`), and as a whole.
+ * then judged label by label like a referrer's (scrubHost: `:phone.example.net`), each label below the top-level
+ * domain also by the props' label rule (an honorific, an address word, a random token, more than 3 numerals:
+ * `yamada-san.example.com` is `:name.example.com`; punycode judged in its Unicode form), and as a whole.
  */
 export function judgeTargetHost(raw: string): string {
   if (!hostShaped(raw)) return classifyReadings(readings(raw, true)) ?? ':value';
   const scrubbed = scrubHost(raw);
-  if (scrubbed !== raw) return scrubbed;
+  const labels = scrubbed.split('.');
+  // scrubHost keeps the labels, or answers one placeholder for the whole name (`:email`).
+  if (labels.length !== raw.split('.').length) return scrubbed;
+  const judged = labels.map((label, i) => (i === labels.length - 1 || label.startsWith(':') ? label
+    : labelVerdict(matchForm(label.startsWith('xn--') ? domainToUnicode(label) || label : label)) ?? label)).join('.');
+  if (judged !== raw) return judged;
   return classifyReadings([raw]) ?? raw;
 }
 

@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AUTO_EVENTS, MemorySaltStore, Pseudonymizer, judgeExtension, judgeTargetHost, scrubProps } from '@tokumei/privacy';
@@ -34,6 +35,15 @@ describe('judgeTargetHost', () => {
     ['a phone number over labels', '090.1234.5678.example.net', ':phone.:phone.:phone.example.net'],
     ['an e-mail spelled in labels', 'jane-doe-at-gmail-com.example.org', ':email'],
     ['a token label', 'd1a2b3c4d5e6f7.cloudfront.net', ':token.cloudfront.net'],
+    ['an honorific label', 'yamada-san.example.com', ':name.example.com'],
+    ['an address label', 'chiyoda-ku.example.jp', ':address.example.jp'],
+    ['a random label', 'x7kq9zvwpl3m.example.com', ':token.example.com'],
+    ['an e-mail spelled with at', 'mail-at-gmail.example.com', ':email'],
+    ['a label with many numerals', 'abc123def456.execute-api.us-east-1.amazonaws.com', ':value.execute-api.us-east-1.amazonaws.com'],
+    ['a top-level domain that is also a word (ms)', '1drv.ms', '1drv.ms'],
+    ['a punycode label, judged in Unicode', 'xn--eckwd4c7c.xn--zckzah', 'xn--eckwd4c7c.xn--zckzah'],
+    ['a punycode honorific', `${domainToASCII('山田様.example.jp').split('.')[0] ?? ''}.example.jp`, ':name.example.jp'],
+    ['what no rule sees: a bare name', 'taro-yamada.example.com', 'taro-yamada.example.com'],
     ['Japanese text', '山田太郎', ':value'],
     ['Japanese name', '山田様', ':name'],
     ['Unicode host not punycoded', '例え.jp', ':value'],
