@@ -159,7 +159,9 @@
   const clicked = (event) => {
     // Clicks and middle clicks (auxclick) open the link, modifier keys or not; other buttons open menus.
     if (event.button > 1) return;
-    const href = String(/** @type {{ href?: unknown }} */ (/** @type {Element} */ (event.target).closest('a[href]') || {}).href);
+    // A click dispatched on the document itself (menus' "click outside" code does) has no element to look in.
+    const target = /** @type {Element} */ (event.target);
+    const href = String(/** @type {{ href?: unknown }} */ ((target.closest && target.closest('a[href]')) || {}).href);
     // Pages only: a mailto: holds an address; tel: and javascript: are no pages; an SVG link's href is no string.
     if (!/^https?:/.test(href)) return;
     const url = new URL(href);

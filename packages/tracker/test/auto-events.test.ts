@@ -42,6 +42,7 @@ describe('outbound links (data-outbound)', () => {
     const page = load({ attrs: { 'data-outbound': '' } });
     for (const href of ['/pricing', 'https://shop.example.com/other', 'mailto:jane@example.com', 'tel:+81312345678', 'javascript:void(0)', undefined]) page.click(href);
     page.click('https://www.example.org/', { svg: true });
+    expect(() => page.click(undefined, { onDocument: true })).not.toThrow();
     // Another port of the same host is another origin: outbound.
     page.click('https://shop.example.com:8443/');
     expect(auto(page)).toEqual([[OUTBOUND, { host: 'shop.example.com' }]]);

@@ -108,14 +108,15 @@ export function load(page: Page = {}) {
      * A click on an element inside a link (`href` as the browser resolves it, absent for an element in no link):
      * what the document's listener gets. Returns whether anything prevented the click.
      */
-    click: (href: string | undefined, init: { type?: 'click' | 'auxclick'; button?: number; ctrlKey?: boolean; svg?: boolean } = {}) => {
+    click: (href: string | undefined, init: { type?: 'click' | 'auxclick'; button?: number; ctrlKey?: boolean; svg?: boolean; onDocument?: boolean } = {}) => {
       const resolved = href === undefined ? undefined : new URL(href, url).href;
       // An SVG <a>'s href is an SVGAnimatedString, not a string.
       const link = resolved === undefined ? null : { href: init.svg === true ? { baseVal: resolved, animVal: resolved } : resolved };
       let prevented = false;
       const event = {
         type: init.type ?? 'click', button: init.button ?? 0, ctrlKey: init.ctrlKey ?? false,
-        target: { closest: (selector: string) => (selector === 'a[href]' ? link : null) },
+        // Dispatched on the document itself, the target is no element (no closest()).
+        target: init.onDocument === true ? {} : { closest: (selector: string) => (selector === 'a[href]' ? link : null) },
         preventDefault: () => { prevented = true; },
       };
       for (const listener of listeners.get(event.type) ?? []) listener(event);
