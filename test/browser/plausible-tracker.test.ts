@@ -1,88 +1,48 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@tokumei/config';
 import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
+import { launchChromium, startSite, type Chromium, type TestSite } from '../helpers/chromium.js';
 import { dumpAllTables, summary, testConfig, waitUntil, type SummaryBody } from '../helpers/pipeline.js';
 
 // Plausible's published tracker (@plausible-analytics/tracker, a devDependency, served unmodified) in Debian's
 // Chromium, its endpoint pointed at Tokumei's POST /api/event: what it sends must be stored exactly, no more, no less.
 
-const CHROMIUM = '/usr/bin/chromium';
 const SITE = 'shop.example.com';
 const require = createRequire(import.meta.url);
 /** The package's own ES module, byte for byte: no bundler between what npm ships and what the browser runs. */
 const TRACKER = fs.readFileSync(require.resolve('@plausible-analytics/tracker'), 'utf8');
-const LAUNCH_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic'];
 const ARRIVAL_MS = 15_000;
 /** After the expected rows arrived, how long an unexpected extra beacon gets to show up (a window, not a wait). */
 const SETTLE_MS = 750;
 const logger = createLogger({ level: 'warn' });
 
-let launched: Promise<{ browser: Browser; userAgent: string }> | undefined;
-/** Launched by the first test that needs it (a missing Chromium fails every test with the hint, never skips). */
-function chromiumBrowser(): Promise<{ browser: Browser; userAgent: string }> {
-  launched ??= (async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install chromium\` (.ci/run does).`);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-    const probe = await browser.newContext();
-    // Without "Headless": the worker rightly drops HeadlessChrome as a bot.
-    const userAgent = String(await (await probe.newPage()).evaluate('navigator.userAgent')).replace('HeadlessChrome', 'Chrome');
-    await probe.close();
-    return { browser, userAgent };
-  })();
-  return launched;
-}
+let launched: Promise<Chromium> | undefined;
+const chromiumBrowser = (): Promise<Chromium> => (launched ??= launchChromium());
 
 /**
  * The test site: `/plausible.js` is the package's module; every other path is a page that imports it and calls
  * `init` as its README says, with the endpoint on Tokumei's ingest. Plausible's tracker ignores localhost and
  * automated browsers unless told: `captureOnLocalhost`, and `window.__plausible`, its own switch for tests.
  */
-function startSite(endpoint: () => string): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((request, response) => {
-    const pathname = new URL(request.url ?? '/', 'http://site.invalid').pathname;
-    if (pathname === '/plausible.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(TRACKER);
-      return;
-    }
-    if (pathname === '/favicon.ico') {
-      response.writeHead(404).end();
-      return;
-    }
-    const tall = pathname.startsWith('/e/') ? '<div style="height: 4000px"></div>' : '';
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(`<!doctype html>
+function plausibleSite(endpoint: () => string): Promise<TestSite> {
+  return startSite({ '/plausible.js': () => TRACKER }, (pathname) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Example shop</title>
 <script type="module">
   import { init } from '/plausible.js';
   window.__plausible = true;
   init({ domain: '${SITE}', endpoint: '${endpoint()}/api/event', captureOnLocalhost: true, logging: false });
 </script></head>
-<body><h1>Example shop</h1>${tall}</body></html>`);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
-      });
-    });
-  });
+<body><h1>Example shop</h1>${pathname.startsWith('/e/') ? '<div style="height: 4000px"></div>' : ''}</body></html>`);
 }
 
 interface Row { event: string; path: string; n: number; noSession: number; props: Record<string, string> }
 
 describe('Plausible\'s tracker in Chromium against /api/event', () => {
   let running: Running | undefined;
-  let site: Awaited<ReturnType<typeof startSite>> | undefined;
+  let site: TestSite | undefined;
   const contexts: BrowserContext[] = [];
   const ingest = () => running?.urls.ingest ?? expect.fail('ingest is not running');
   const client = () => running?.store?.client ?? expect.fail('no store');
@@ -90,7 +50,7 @@ describe('Plausible\'s tracker in Chromium against /api/event', () => {
 
   beforeAll(async () => {
     running = await startTokumei(testConfig({ TOKUMEI_PROPS_ALLOWLIST: `${SITE}:plan` }), logger);
-    site = await startSite(ingest);
+    site = await plausibleSite(ingest);
   });
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
@@ -186,24 +146,28 @@ describe('Plausible\'s tracker in Chromium against /api/event', () => {
     expect(referrers).toEqual([{ referrer_host: expect.stringMatching(/(^|\.)example\.org$/) as string }]);
   });
 
-  it('stores a custom event with its allow-listed props only, and a name with spaces under Tokumei\'s alphabet', async () => {
+  it('stores a custom event with its allow-listed props only, and Plausible\'s outbound and download events as Tokumei\'s', async () => {
     const before = await stats();
     const { page, sent } = await open();
     await visit(page, '/c/signup');
     await page.evaluate("plausible('signup', { props: { plan: 'pro', email: 'jane.doe@example.com' } })");
-    await page.evaluate("plausible('Outbound Link: Click', { props: { url: 'https://example.net/page' }, interactive: false })");
+    // What its outboundLinks and fileDownloads options send on a click: the whole link, in props.url.
+    await page.evaluate("plausible('Outbound Link: Click', { props: { url: 'https://partner.example.net/u/jane?ref=7' }, interactive: false })");
+    await page.evaluate("plausible('File Download', { props: { url: 'https://cdn.example.net/files/price-list.pdf' } })");
 
     const stored = await expectRows('/c/', [
+      { event: 'File_Download', path: '/c/signup', n: 1 },
       { event: 'Outbound_Link:_Click', path: '/c/signup', n: 1 },
       { event: 'pageview', path: '/c/signup', n: 1 },
       { event: 'signup', path: '/c/signup', n: 1 },
     ]);
-    expect(stored.map((r) => r.props)).toEqual([{}, {}, { plan: 'pro' }]);
+    // Stored as Tokumei's own tracker's events are: the target's host, the file's extension, never the link.
+    expect(stored.map((r) => r.props)).toEqual([{ ext: 'pdf' }, { host: 'partner.example.net' }, {}, { plan: 'pro' }]);
     await expectPageviews(before, 1);
-    expect(sent.map((s) => s.body.n)).toEqual(['pageview', 'signup', 'Outbound Link: Click']);
-    expect(await Promise.all(sent.map((s) => s.status))).toEqual([202, 202, 202]);
+    expect(sent.map((s) => s.body.n)).toEqual(['pageview', 'signup', 'Outbound Link: Click', 'File Download']);
+    expect(await Promise.all(sent.map((s) => s.status))).toEqual([202, 202, 202, 202]);
     const dump = await dumpAllTables(client());
-    for (const secret of ['jane.doe@example.com', 'example.net/page']) expect(dump, secret).not.toContain(secret);
+    for (const secret of ['jane.doe@example.com', '/u/jane', 'ref=7', 'price-list']) expect(dump, secret).not.toContain(secret);
   });
 
   it('stores the engagement it sends when the page is hidden: engaged time and scroll depth, and no page view', async () => {

@@ -1,4 +1,5 @@
 import { TokumeiError } from '@tokumei/errors';
+import { AUTO_EVENTS } from '@tokumei/privacy';
 import { ENGAGEMENT_EVENT, MAX_ENGAGED_MS } from '@tokumei/schema';
 import { EVENT_NAME_RULE, PROPS_VALUE_RULE, eventName, foreignProps, isObject, unknownKeys, type Mapped } from './foreign.js';
 
@@ -60,7 +61,7 @@ export function mapPlausible(body: unknown): Mapped {
   if (rawProps !== undefined) {
     const converted = foreignProps(rawProps);
     if (!converted.ok) return fail(`body ${name('p')}: ${PROPS_VALUE_RULE}`);
-    props = converted.props;
+    props = autoEventProps(event, converted.props);
   }
 
   const interactive = get('i');
@@ -91,6 +92,23 @@ export function mapPlausible(body: unknown): Mapped {
     fields: { site: name('d'), url: name('u'), referrer: name('r'), event: name('n'), props: name('p'), em: 'e', sd: 'sd' },
     dropped: [],
   };
+}
+
+/**
+ * Plausible's own automatic events carry the whole link in `url`; Tokumei's tracker sends the same events (same
+ * names, spaces as `_`) with only the target's host or the file's extension, and those are what the privacy engine
+ * keeps for them. So the link is reduced here, as Tokumei's tracker reduces it, and its path and query (where
+ * addresses and ids are) go no further than ingest.
+ */
+function autoEventProps(event: string, props: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (props?.url === undefined || (event !== AUTO_EVENTS.outbound && event !== AUTO_EVENTS.download)) return props;
+  const { url, ...rest } = props;
+  const link = URL.canParse(url) ? new URL(url) : undefined;
+  const web = link !== undefined && (link.protocol === 'https:' || link.protocol === 'http:');
+  if (web && event === AUTO_EVENTS.outbound) rest.host = link.hostname;
+  const ext = web && event === AUTO_EVENTS.download ? /\.([\da-z]{1,8})$/.exec(link.pathname.toLowerCase())?.[1] : undefined;
+  if (ext !== undefined) rest.ext = ext;
+  return Object.keys(rest).length === 0 ? undefined : rest;
 }
 
 /** `p` is an object, or (Plausible accepts it so) a string holding a JSON object. */

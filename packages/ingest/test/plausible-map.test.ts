@@ -32,9 +32,18 @@ describe('mapPlausible', () => {
   });
 
   it('accepts the long names of the Events API, props as a JSON string, and their scalars as strings', () => {
-    expect(beacons({ name: 'Outbound Link: Click', url: PAGEVIEW.u, domain: 'example.com', referrer: '', props: '{"url":"https://example.net/","n":3,"ok":true}' })).toEqual([
-      { site: 'example.com', url: PAGEVIEW.u, event: 'Outbound_Link:_Click', props: { url: 'https://example.net/', n: '3', ok: 'true' } },
+    expect(beacons({ name: 'signup', url: PAGEVIEW.u, domain: 'example.com', referrer: '', props: '{"url":"https://example.net/","n":3,"ok":true}' })).toEqual([
+      { site: 'example.com', url: PAGEVIEW.u, event: 'signup', props: { url: 'https://example.net/', n: '3', ok: 'true' } },
     ]);
+  });
+
+  it('reduces the link of Plausible\'s automatic events to what Tokumei\'s tracker sends: the host, the extension', () => {
+    const event = (n: string, p: Record<string, string>) => beacons({ n, u: PAGEVIEW.u, d: 'example.com', p })[0]?.props;
+    expect(event('Outbound Link: Click', { url: 'https://Shop.Example.net/u/jane?mail=jane@example.com' })).toEqual({ host: 'shop.example.net' });
+    expect(event('File Download', { url: 'https://cdn.example.net/files/Report-2026.PDF' })).toEqual({ ext: 'pdf' });
+    expect(event('File Download', { url: 'https://cdn.example.net/files/', plan: 'pro' })).toEqual({ plan: 'pro' });
+    expect(event('Outbound Link: Click', { url: 'mailto:jane@example.com' })).toBeUndefined();
+    expect(event('signup', { url: 'https://example.net/x' })).toEqual({ url: 'https://example.net/x' });
   });
 
   it('files the event under every site of a comma-separated d, each once, and under the URL\'s host without d', () => {
