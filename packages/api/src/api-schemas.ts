@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { GOAL_LIMITS } from '@tokumei/config';
+import { PROP_KEY } from '@tokumei/schema';
 import { GOAL_METRICS } from './goals/conversions.js';
 import { FUNNEL_STEPS } from './goals/funnel.js';
 import { FILTER_LIMITS, MATCH_OPERATORS } from './query/filters.js';
@@ -28,9 +29,13 @@ const DateRange = Type.Union([
     'Nd: N UTC days ending today; month, 6mo, 12mo, year: UTC calendar periods holding today; all: clamped to what is retained'),
   pair(Type.String({ maxLength: 40 }), '[from, to]: ISO dates (to included) or datetimes'),
 ]);
-const GOALS = `event:goal or conversion_rate: the goals' model answers (metrics of ${GOAL_METRICS.join(', ')}, dimensions exactly ["event:goal"], as POST /api/v2/conversions)`;
-const Dimension = literals(['event:goal', ...Object.keys(EVENT_DIMENSIONS), ...Object.keys(VISIT_DIMENSIONS), ...TIME_DIMENSIONS],
-  `at most one time dimension; ${GOALS}; event:props:<key> answers 400 "not supported yet"`);
+const Dimension = Type.Unsafe<string>({
+  anyOf: [
+    { type: 'string', enum: ['event:goal', ...Object.keys(EVENT_DIMENSIONS), ...Object.keys(VISIT_DIMENSIONS), ...TIME_DIMENSIONS] },
+    { type: 'string', pattern: `^event:props:${PROP_KEY.slice(1)}`, description: 'a custom property; the key a plain identifier' },
+  ],
+  description: 'at most one time dimension; event:goal: one row per completed goal (the site\'s goals); event:props:<key>: "(none)" without it',
+});
 const Filter = Type.Array(Type.Unknown(), {
   description: `[op, dimension, [values], {"case_sensitive": boolean}?] with op one of ${MATCH_OPERATORS.join(', ')} (matches: RE2); `
     + `or ["and" | "or", [filter, …]], or ["not", filter]. At most ${FILTER_LIMITS.nodes} nodes, ${FILTER_LIMITS.depth} deep, `
@@ -53,8 +58,8 @@ const Row = Type.Object({
 
 export const QueryRequest = Type.Object({
   site_id: SiteId,
-  metrics: Type.Array(literals([...METRICS, 'conversion_rate'],
-    `${GOALS}; not yet: ${Object.keys(UNSUPPORTED_METRICS).filter((m) => m !== 'conversion_rate').join(', ')} (400 with the reason)`), { minItems: 1 }),
+  metrics: Type.Array(literals(METRICS,
+    `conversion_rate needs event:goal (dimension or filter); not yet: ${Object.keys(UNSUPPORTED_METRICS).join(', ')} (400 with the reason)`), { minItems: 1 }),
   date_range: DateRange,
   dimensions: Type.Optional(Type.Array(Dimension, { maxItems: 4 })),
   filters: Type.Optional(Filters),
@@ -142,7 +147,7 @@ const doc = (tag: string, summary: string, description: string, schema: Record<s
 /** Route options of the hand-validated routes: their documentation, and nothing that changes how they answer. */
 export const ROUTE_DOCS = {
   query: doc('stats v2', 'Plausible Stats API v2 query', 'Metrics by dimensions over a date range, filtered; k-anonymous per salt domain. '
-    + 'Asking for event:goal or conversion_rate is answered by the goals model (as POST /api/v2/conversions). See docs/stats-api.md.',
+    + 'event:goal and conversion_rate answer what POST /api/v2/conversions answers. See docs/stats-api.md.',
   { body: ref(QueryRequest), response: { 200: ref(QueryResponse), ...refusals } }),
   conversions: doc('goals', 'Visitors, completions and conversion rate per goal', 'Read from events within events retention; visit:* filters select whole visits.',
     { body: ref(ConversionsRequest), response: { 200: ref(QueryResponse), ...refusals } }),

@@ -8,7 +8,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { dimensionsRoutes } from './routes/dimensions.js';
 import { statsRoutes } from './routes/stats.js';
 import { queryRoutes } from './query/route.js';
-import { answerConversions, goalsRoutes } from './routes/goals.js';
+import { goalsRoutes } from './routes/goals.js';
 import { funnelRoutes } from './routes/funnel.js';
 import { GoalStore } from './goals/store.js';
 import { DEFAULT_LIMITS, type QueryLimits } from './query-limits.js';
@@ -80,7 +80,7 @@ export async function buildApiApp(deps: ApiDeps) {
     await api.register(queryRoutes, {
       clickhouse: deps.clickhouse, limits, clock: deps.clock ?? Date.now, minVisitors: deps.config.minVisitors ?? DEFAULT_MIN_VISITORS,
       eventsTtlDays: deps.config.eventsTtlDays ?? DEFAULT_EVENTS_TTL_DAYS,
-      conversions: (body) => answerConversions(body, goalOptions),
+      goals: goalOptions.goals,
     });
     await api.register(dimensionsRoutes);
     await api.register(goalsRoutes, goalOptions);

@@ -160,7 +160,7 @@ describe('stats queries', () => {
     expect(lookups[0]?.query_params).toMatchObject({ site, first: '2026-03-01', end: '2026-03-03' });
     expect(calls[0]?.query_params).toEqual({
       site, from: '2026-03-01 00:00:00', to: '2026-03-03 00:00:00', rolled_days: [], rolled_versions: [],
-      live_from: '2026-03-01 00:00:00', live_to: '2026-03-03 00:00:00',
+      live_from: '2026-03-01 00:00:00', live_to: '2026-03-03 00:00:00', engaged_visit_ms: 10_000,
     });
   });
 

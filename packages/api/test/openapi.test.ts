@@ -109,10 +109,12 @@ describe('GET /api/openapi.json', () => {
       expect(names, ref).toContain(ref.slice('#/components/schemas/'.length));
     }
     expect(doc.paths['/api/v2/query']?.post?.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/QueryRequest' } } } });
-    const query = doc.components.schemas.QueryRequest as { required: string[]; properties: { metrics: { items: { enum: string[] } }; dimensions: { items: { enum: string[] } } } };
+    const query = doc.components.schemas.QueryRequest as { required: string[]; properties: { metrics: { items: { enum: string[] } }; dimensions: { items: { anyOf: [{ enum: string[] }, { pattern: string }] } } } };
     expect(query.required).toEqual(['site_id', 'metrics', 'date_range']);
     expect(query.properties.metrics.items.enum).toEqual(expect.arrayContaining(['visitors', 'pageviews', 'bounce_rate', 'visit_duration']));
-    expect(query.properties.dimensions.items.enum).toEqual(expect.arrayContaining(['event:page', 'visit:utm_campaign', 'visit:country', 'time:day']));
+    expect(query.properties.dimensions.items.anyOf[0].enum).toEqual(expect.arrayContaining(['event:page', 'event:goal', 'visit:utm_campaign', 'visit:country', 'time:day']));
+    expect(new RegExp(query.properties.dimensions.items.anyOf[1].pattern).test('event:props:plan')).toBe(true);
+    expect(new RegExp(query.properties.dimensions.items.anyOf[1].pattern).test('event:props:a@b')).toBe(false);
     expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
     expect(doc.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/openapi.json']?.get?.security).toEqual([]);

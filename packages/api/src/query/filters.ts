@@ -1,7 +1,7 @@
 import { TokumeiError } from '@tokumei/errors';
 import {
-  PROPS_KEY_RULE, UNSUPPORTED_DIMENSIONS, isEventDimension, isPropsDimension, isVisitDimension, nameOf, propKey, propSql, visitColumn,
-  EVENT_DIMENSIONS, type Property,
+  PROPS_KEY_RULE, UNSUPPORTED_DIMENSIONS, isEventDimension, isGoalDimension, isPropsDimension, isVisitDimension, nameOf, propKey, propSql,
+  visitColumn, EVENT_DIMENSIONS, type Property,
 } from './spec.js';
 
 export const MATCH_OPERATORS = ['is', 'is_not', 'contains', 'contains_not', 'matches', 'matches_not'] as const;
@@ -62,7 +62,7 @@ function parseNode(raw: unknown, at: string, depth: number, budget: Budget): Fil
 
 function parseProperty(raw: unknown, at: string): Property {
   if (typeof raw !== 'string') throw invalid(`${at}: the dimension is a string`);
-  if (isEventDimension(raw) || isVisitDimension(raw) || isPropsDimension(raw)) return raw;
+  if (isEventDimension(raw) || isVisitDimension(raw) || isPropsDimension(raw) || isGoalDimension(raw)) return raw;
   if (raw.startsWith('event:props:')) throw invalid(`${at}: ${PROPS_KEY_RULE}`);
   const why = UNSUPPORTED_DIMENSIONS[raw];
   if (why !== undefined) throw invalid(`${at}: ${raw} is not supported yet: ${why}`);
@@ -102,27 +102,40 @@ export function properties(filters: readonly Filter[]): Set<Property> {
   return out;
 }
 
-/** The column a property is read from in the joined rows; a custom property's key goes through `param`. */
-export function column(property: Property, param: (value: unknown, type: string) => string): string {
+type Param = (value: unknown, type: string) => string;
+
+/**
+ * The column a property is read from in the joined rows; a custom property's key goes through `param`. `goal` is the
+ * joined goal name when event:goal is a dimension (sql.ts); as a filter only, a row's goals are the `goals` array.
+ */
+export function column(property: Exclude<Property, 'event:goal'>, param: Param): string {
   if (isPropsDimension(property)) return propSql(param(propKey(property), 'String'));
   return isEventDimension(property) ? EVENT_DIMENSIONS[property] : visitColumn(property);
 }
 
+const POSITIVE = { is: 'is', is_not: 'is', contains: 'contains', contains_not: 'contains', matches: 'matches', matches_not: 'matches' } as const;
+
+export interface FilterSqlOptions {
+  /** Parameter names are `<prefix>N`, so two trees in one query keep apart. */
+  readonly prefix?: string;
+  /** event:goal is a dimension: each row is one completed goal, in the column `goal`. */
+  readonly goalJoined?: boolean;
+}
+
 /**
  * SQL for a filter tree. Every value is a query parameter (`{fN:String}`), so input never becomes SQL text; names
- * come from the fixed maps in spec.ts. `params` receives the values.
+ * come from the fixed maps in spec.ts. `params` receives the values. A filter on event:goal without the goal
+ * dimension tests the row's completed goals: `is` = completes one of them, `is_not` = completes none of them.
  */
-export function filterSql(filters: readonly Filter[], params: Record<string, unknown>): string {
+export function filterSql(filters: readonly Filter[], params: Record<string, unknown>, options: FilterSqlOptions = {}): string {
   let n = 0;
-  const param = (value: unknown, type: string) => {
-    const name = `f${n++}`;
+  const prefix = options.prefix ?? 'f';
+  const param: Param = (value, type) => {
+    const name = `${prefix}${n++}`;
     params[name] = value;
     return `{${name}:${type}}`;
   };
-  const node = (f: Filter): string => {
-    if ('filters' in f) return `(${f.filters.map(node).join(f.op === 'and' ? ' AND ' : ' OR ')})`;
-    if ('filter' in f) return `(NOT ${node(f.filter)})`;
-    const col = `toString(${column(f.property, param)})`;
+  const match = (f: MatchFilter, col: string): string => {
     const lower = (s: string) => (f.caseSensitive ? s : `lowerUTF8(${s})`);
     const values = f.caseSensitive ? f.values : f.values.map((v) => v.toLowerCase());
     switch (f.op) {
@@ -136,6 +149,15 @@ export function filterSql(filters: readonly Filter[], params: Record<string, unk
         return f.op === 'matches' ? any : `(NOT ${any})`;
       }
     }
+  };
+  const node = (f: Filter): string => {
+    if ('filters' in f) return `(${f.filters.map(node).join(f.op === 'and' ? ' AND ' : ' OR ')})`;
+    if ('filter' in f) return `(NOT ${node(f.filter)})`;
+    if (f.property !== 'event:goal') return match(f, `toString(${column(f.property, param)})`);
+    if (options.goalJoined === true) return match(f, 'goal');
+    const op = POSITIVE[f.op];
+    const any = `arrayExists(g -> ${match({ ...f, op }, 'g')}, goals)`;
+    return op === f.op ? any : `(NOT ${any})`;
   };
   return filters.length === 0 ? '1' : filters.map(node).join(' AND ');
 }

@@ -2,8 +2,8 @@ import { TokumeiError } from '@tokumei/errors';
 import { parseRange, type TimeRange } from '../time-range.js';
 import { parseFilters, properties, type Filter } from './filters.js';
 import {
-  ENGAGEMENT_METRICS, PROPS_KEY_RULE, SESSION_METRICS, UNSUPPORTED_DIMENSIONS, UNSUPPORTED_METRICS, isEventDimension, isMetric,
-  isPropsDimension, isTimeDimension, isVisitDimension, nameOf, type Dimension, type Metric,
+  ENGAGEMENT_METRICS, PROPS_KEY_RULE, SESSION_METRICS, UNSUPPORTED_DIMENSIONS, UNSUPPORTED_METRICS, isEventDimension, isGoalDimension,
+  isMetric, isPropsDimension, isTimeDimension, isVisitDimension, nameOf, type Dimension, type Metric,
 } from './spec.js';
 
 export type Direction = 'asc' | 'desc';
@@ -96,7 +96,7 @@ function metric(name: string): Metric {
 }
 
 function dimension(name: string, at: string): Dimension {
-  if (isEventDimension(name) || isVisitDimension(name) || isTimeDimension(name) || isPropsDimension(name)) return name;
+  if (isEventDimension(name) || isVisitDimension(name) || isTimeDimension(name) || isPropsDimension(name) || isGoalDimension(name)) return name;
   if (name.startsWith('event:props:')) throw invalid(`${at}: ${PROPS_KEY_RULE}`);
   const why = UNSUPPORTED_DIMENSIONS[name];
   if (why !== undefined) throw invalid(`${at}: ${name} is not supported yet: ${why}`);
@@ -155,7 +155,7 @@ function checkCombinations(metrics: readonly Metric[], dimensions: readonly Dime
     if (properties(filters).has('event:page')) throw invalid("metrics: 'views_per_visit' cannot be queried with a filter on event:page");
   }
   const session = metrics.filter((m) => SESSION_METRICS.has(m));
-  const eventDimension = dimensions.find((d) => (isEventDimension(d) && d !== 'event:page') || isPropsDimension(d));
+  const eventDimension = dimensions.find((d) => (isEventDimension(d) && d !== 'event:page') || isPropsDimension(d) || isGoalDimension(d));
   if (session.length > 0 && eventDimension !== undefined) {
     throw invalid(`metrics: session metric(s) ${session.join(', ')} cannot be queried with the event dimension ${eventDimension}`);
   }
@@ -163,11 +163,15 @@ function checkCombinations(metrics: readonly Metric[], dimensions: readonly Dime
   if (engagement.length > 0) {
     // An engagement beacon is a page's, never a custom event's and without properties: split or filtered by event
     // name or a property it would be nothing.
-    const notOfBeacons = (d: string) => d === 'event:name' || isPropsDimension(d);
+    const notOfBeacons = (d: string) => d === 'event:name' || isPropsDimension(d) || isGoalDimension(d);
     const byEvent = dimensions.find(notOfBeacons);
     if (byEvent !== undefined) throw invalid(`metrics: engagement metric(s) ${engagement.join(', ')} cannot be queried with the dimension ${byEvent}`);
     const filtered = [...properties(filters)].find(notOfBeacons);
     if (filtered !== undefined) throw invalid(`metrics: engagement metric(s) ${engagement.join(', ')} cannot be queried with a filter on ${filtered}`);
+  }
+  // As in Plausible: a conversion rate is of goals, which the query names as a dimension or a filter.
+  if (metrics.includes('conversion_rate') && !dimensions.some(isGoalDimension) && ![...properties(filters)].some(isGoalDimension)) {
+    throw invalid("metrics: 'conversion_rate' needs the event:goal dimension or a filter on event:goal");
   }
   if (dimensions.filter(isTimeDimension).length > 1) throw invalid('dimensions: at most one time dimension');
 }

@@ -1,6 +1,6 @@
 import { breakdown } from '../breakdown-queries.js';
 import { StatsQueries } from '../stats-queries.js';
-import { echo, metricValue, NO_ENGAGEMENT, OTHER, type QueryContext, type QueryResponse, type Sums } from './answer.js';
+import { echo, metricValue, EVENTS_ONLY, OTHER, type QueryContext, type QueryResponse, type Sums } from './answer.js';
 import { PAGINATION, type ParsedQuery } from './parse.js';
 import type { Dimension, Metric } from './spec.js';
 
@@ -37,7 +37,7 @@ export function rollupPlan(q: ParsedQuery): RollupPlan | undefined {
 }
 
 const counts = (r: { visitors: number; sessions: number; pageviews: number }): Sums => ({
-  visitors: r.visitors, visits: r.sessions, pageviews: r.pageviews, events: 0, bounces: 0, duration: 0, visit_views: 0, ...NO_ENGAGEMENT,
+  visitors: r.visitors, visits: r.sessions, pageviews: r.pageviews, events: 0, bounces: 0, duration: 0, visit_views: 0, ...EVENTS_ONLY,
 });
 
 /** The answer from the rollups, or undefined when it cannot be exact there (a percentage of more values than it reads). */
@@ -47,7 +47,7 @@ export async function fromRollups(q: ParsedQuery, plan: RollupPlan, ctx: QueryCo
     const s = await new StatsQueries(ctx.db).summary(q.siteId, q.range);
     const totals: Sums = {
       visitors: s.visitors, visits: s.sessionsStarted, pageviews: s.pageviews, events: 0,
-      bounces: s.bounces, duration: s.avgDuration * s.sessionsStarted, visit_views: s.viewsPerSession * s.sessionsStarted, ...NO_ENGAGEMENT,
+      bounces: s.bounces, duration: s.avgDuration * s.sessionsStarted, visit_views: s.viewsPerSession * s.sessionsStarted, ...EVENTS_ONLY,
     };
     return {
       results: [{ metrics: q.metrics.map((m) => metricValue(m, totals, totals.visitors)), dimensions: [] }],

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { limitedDb, type QueryLimits } from '../query-limits.js';
+import type { GoalStore } from '../goals/store.js';
 import { parseQuery } from './parse.js';
 import { runQuery } from './run.js';
 import { ROUTE_DOCS } from '../api-schemas.js';
@@ -14,15 +15,8 @@ export interface QueryRouteOptions {
   readonly minVisitors: number;
   /** TOKUMEI_EVENTS_TTL_DAYS. */
   readonly eventsTtlDays: number;
-  /** Answers a query that asks for goals (`event:goal`, `conversion_rate`): the goals' own model (routes/goals.ts). */
-  readonly conversions?: (body: unknown) => Promise<unknown>;
-}
-
-/** Whether a query body asks for goals: the `event:goal` dimension or the `conversion_rate` metric. */
-function asksGoals(body: unknown): boolean {
-  if (typeof body !== 'object' || body === null) return false;
-  const { dimensions, metrics } = body as { dimensions?: unknown; metrics?: unknown };
-  return (Array.isArray(dimensions) && dimensions.includes('event:goal')) || (Array.isArray(metrics) && metrics.includes('conversion_rate'));
+  /** The sites' goals, for event:goal and conversion_rate (answered here, in the events plan). */
+  readonly goals?: GoalStore;
 }
 
 /**
@@ -31,11 +25,12 @@ function asksGoals(body: unknown): boolean {
  */
 export const queryRoutes: FastifyPluginAsync<QueryRouteOptions> = (app, options) => {
   app.post('/api/v2/query', ROUTE_DOCS.query, async (request) => {
-    if (options.conversions !== undefined && asksGoals(request.body)) return options.conversions(request.body);
     const now = options.clock();
     const query = parseQuery(request.body, now);
     const db = limitedDb(options.clickhouse, options.limits);
-    return runQuery(query, { db, now, minVisitors: options.minVisitors, eventsTtlDays: options.eventsTtlDays }, request.body as Record<string, unknown>);
+    const store = options.goals;
+    const goals = store === undefined ? undefined : async (site: string) => (await store.get(db, site)).goals;
+    return runQuery(query, { db, now, minVisitors: options.minVisitors, eventsTtlDays: options.eventsTtlDays, goals }, request.body as Record<string, unknown>);
   });
   return Promise.resolve();
 };

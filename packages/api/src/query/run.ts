@@ -1,10 +1,12 @@
 import { TokumeiError } from '@tokumei/errors';
 import type { StatsDb } from '../query-limits.js';
 import { bucket, day, echo, metricValue, OTHER, sums, type QueryContext, type QueryResponse, type ResultRow } from './answer.js';
-import { patterns } from './filters.js';
+import { patterns, properties } from './filters.js';
+import { checkGoalNames } from './goal-names.js';
 import type { ParsedQuery } from './parse.js';
 import { fromRollups, rollupPlan } from './rollups.js';
 import { eventsSql, type ResolvedDimension, type SumsRow } from './sql.js';
+import { isGoalDimension } from './spec.js';
 
 const DAY = 86_400_000;
 
@@ -46,6 +48,9 @@ async function fromEvents(q: ParsedQuery, ctx: QueryContext, body: Record<string
   const meta: Record<string, unknown> = { source: 'events', min_visitors: ctx.minVisitors };
   if (warnings.length > 0) meta.warnings = warnings;
   const query = echo(q, range, body, q.dimensions);
+  // The site's goals, only when event:goal is asked or filtered (one small query).
+  const goals = [...q.dimensions, ...properties(q.filters)].some(isGoalDimension) ? await (ctx.goals?.(q.siteId) ?? []) : [];
+  checkGoalNames(q.filters, goals);
   if (from >= to) {
     if (q.totalRows) meta.total_rows = 0;
     return { results: q.dimensions.length === 0 ? [{ metrics: q.metrics.map(() => null), dimensions: [] }] : [], meta, query };
@@ -55,7 +60,7 @@ async function fromEvents(q: ParsedQuery, ctx: QueryContext, body: Record<string
     site: q.siteId, from: range.from.toISOString().slice(0, 19).replace('T', ' '), to: range.to.toISOString().slice(0, 19).replace('T', ' '),
     k: ctx.minVisitors,
   };
-  const sql = eventsSql({ metrics: q.metrics, dimensions, filters: q.filters, orderBy: q.orderBy.map(([n, dir]) => [n === 'time' ? bucket(range) : n, dir] as const), limit: q.limit, offset: q.offset }, params);
+  const sql = eventsSql({ metrics: q.metrics, dimensions, filters: q.filters, orderBy: q.orderBy.map(([n, dir]) => [n === 'time' ? bucket(range) : n, dir] as const), limit: q.limit, offset: q.offset, goals }, params);
   const rows = await ctx.db.rows<SumsRow>(sql, params);
   const named = rows.filter((r) => r.named === true || r.named === 1);
   const withheld = rows.find((r) => r.named === false || r.named === 0);
@@ -64,7 +69,10 @@ async function fromEvents(q: ParsedQuery, ctx: QueryContext, body: Record<string
   const first = rows[0];
   const total = (first === undefined ? 0 : Number(first.named_visitors)) + (other?.visitors ?? 0);
   meta.folded = withheld !== undefined;
-  if (other !== undefined) meta.other = { metrics: q.metrics.map((m) => metricValue(m, other, total)), dimensions: q.dimensions.map(() => OTHER) };
+  // (other)'s conversion rate would divide by the cells' totals once per withheld group: no rate is better than a wrong one.
+  if (other !== undefined) {
+    meta.other = { metrics: q.metrics.map((m) => (m === 'conversion_rate' ? null : metricValue(m, other, total))), dimensions: q.dimensions.map(() => OTHER) };
+  }
   if (q.totalRows) meta.total_rows = first === undefined ? 0 : Number(first.total_named);
   const results: ResultRow[] = named.map((r) => ({ metrics: q.metrics.map((m) => metricValue(m, sums(r), total)), dimensions: r.labels }));
   // A question without dimensions has one answer row, as in Plausible; when no day of it reached k, its numbers are withheld.

@@ -8,14 +8,13 @@ import { PROP_KEY } from '@tokumei/schema';
 /** Metrics answered today. */
 export const METRICS = [
   'visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration', 'events', 'percentage',
-  'time_on_page', 'scroll_depth',
+  'time_on_page', 'scroll_depth', 'conversion_rate',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
-/** Plausible metrics this model does not answer (the goals' model answers conversion rates, see route.ts; revenue is not collected): a clear 400, not a zero. */
+/** Plausible metrics this model does not answer (revenue is not collected): a clear 400, not a zero. */
 export const UNSUPPORTED_METRICS: Readonly<Record<string, string>> = {
-  conversion_rate: 'needs goals: ask POST /api/v2/conversions for now',
-  group_conversion_rate: 'needs goals: ask POST /api/v2/conversions for now',
+  group_conversion_rate: 'ask conversion_rate with the event:goal dimension (its denominator is the visitors of the same cells)',
   average_revenue: 'revenue is not collected',
   total_revenue: 'revenue is not collected',
 };
@@ -64,9 +63,15 @@ export const VISIT_DIMENSIONS = {
   'visit:country': first('toString(country)'),
 } as const satisfies Record<string, { session: string; row: string }>;
 
+/**
+ * The goals an event completes (goals/match.ts: a page goal's pattern on a page view's path, or a custom event's
+ * name), as a dimension (one row per completed goal) and as a filter property. Goals are the site's (GoalStore).
+ */
+export const GOAL_DIMENSION = 'event:goal';
+export type GoalDimension = typeof GOAL_DIMENSION;
+
 /** Plausible dimensions Tokumei cannot answer yet, with why. */
 export const UNSUPPORTED_DIMENSIONS: Readonly<Record<string, string>> = {
-  'event:goal': 'ask POST /api/v2/conversions (or /api/v2/funnel) for now',
   'visit:country_name': 'only the country code is stored (visit:country)',
   'visit:region': 'regions are not stored',
   'visit:region_name': 'regions are not stored',
@@ -84,13 +89,14 @@ export type VisitDimension = keyof typeof VISIT_DIMENSIONS;
 /** A custom property of an event (`props` map, migration 008): `event:props:<key>`, the key as the beacon schema's PROP_KEY. */
 export type PropsDimension = `event:props:${string}`;
 /** A property an event row has: what a filter can test. */
-export type Property = EventDimension | VisitDimension | PropsDimension;
+export type Property = EventDimension | VisitDimension | PropsDimension | GoalDimension;
 export type Dimension = Property | TimeDimension;
 
 export const isEventDimension = (name: string): name is EventDimension => Object.hasOwn(EVENT_DIMENSIONS, name);
 export const isVisitDimension = (name: string): name is VisitDimension => Object.hasOwn(VISIT_DIMENSIONS, name);
 export const isTimeDimension = (name: string): name is TimeDimension => (TIME_DIMENSIONS as readonly string[]).includes(name);
 export const isMetric = (name: string): name is Metric => (METRICS as readonly string[]).includes(name);
+export const isGoalDimension = (name: string): name is GoalDimension => name === GOAL_DIMENSION;
 
 const PROPS_PREFIX = 'event:props:';
 const PLAIN_KEY = new RegExp(PROP_KEY);

@@ -1,9 +1,11 @@
+import type { Goal } from '@tokumei/config';
 import { ENGAGED_VISIT_MS } from '@tokumei/schema';
+import { goalsCompletedSql } from '../goals/match.js';
 import { filterSql, properties, type Filter } from './filters.js';
 import type { Direction } from './parse.js';
 import {
-  ENGAGEMENT_METRICS, EVENT_DIMENSIONS, SESSION_METRICS, VISIT_DIMENSIONS, isEventDimension, isPropsDimension, isTimeDimension, isVisitDimension,
-  propKey, propSql, visitColumn, type Dimension, type Metric, type VisitDimension,
+  ENGAGEMENT_METRICS, EVENT_DIMENSIONS, SESSION_METRICS, VISIT_DIMENSIONS, isEventDimension, isGoalDimension, isPropsDimension, isTimeDimension,
+  isVisitDimension, propKey, propSql, visitColumn, type Dimension, type Metric, type VisitDimension,
 } from './spec.js';
 
 /** A time dimension after `time` was resolved to a bucket size. */
@@ -17,6 +19,8 @@ export interface EventsQuery {
   readonly orderBy: readonly (readonly [Metric | ResolvedDimension, Direction])[];
   readonly limit: number;
   readonly offset: number;
+  /** The site's goals, when event:goal is a dimension or filtered (else unused). */
+  readonly goals: readonly Goal[];
 }
 
 /** Raw sums of one answer row; the ratios are made from them in TypeScript. */
@@ -33,6 +37,7 @@ export interface SumsRow {
   eng_ms: string;
   eng_visits: string;
   scroll_sum: string;
+  total: string;
   n_values: string;
   floor: string;
   total_named: string;
@@ -55,6 +60,7 @@ function expression(d: ResolvedDimension, i: number, params: Record<string, unkn
     params[`pk${i}`] = propKey(d);
     return propSql(`{pk${i}:String}`);
   }
+  if (isGoalDimension(d)) return 'goal';
   return visitColumn(d);
 }
 
@@ -68,6 +74,7 @@ function sortKey(name: Metric | ResolvedDimension, dimensions: readonly Resolved
     case 'views_per_visit': return 'visit_views / nullIf(visits, 0)';
     case 'time_on_page': return 'eng_ms / nullIf(eng_visits, 0)';
     case 'scroll_depth': return 'scroll_sum / nullIf(eng_visits, 0)';
+    case 'conversion_rate': return 'visitors / nullIf(total, 0)';
     default: return `l${dimensions.indexOf(name)}`;
   }
 }
@@ -86,22 +93,38 @@ const asksEngagement = (q: EventsQuery) => q.metrics.some((m) => ENGAGEMENT_METR
  * its last beacon (`s_duration`); `s_engaged` is that time in ms, which keeps an engaged single-page visit from being a
  * bounce (cellsSql).
  */
-function rows(q: EventsQuery): string {
-  const visit = [...new Set<VisitDimension>([...q.dimensions, ...properties(q.filters)].filter(isVisitDimension))];
+function rows(q: EventsQuery, params: Record<string, unknown>): string {
+  const asked = [...q.dimensions, ...properties(q.filters)];
+  const visit = [...new Set<VisitDimension>(asked.filter(isVisitDimension))];
   const sessions = visit.length > 0 || q.metrics.some((m) => SESSION_METRICS.has(m));
   const own = visit.map((d) => `, ${VISIT_DIMENSIONS[d].row} AS r_${visitColumn(d)}`).join('');
   // Engagement beacons are no events of their own: they are read only for the engagement metrics, and no count takes
   // them (COUNTED). A visit's length and engaged time read them in the session subquery below either way.
-  // The props map only when a custom property is asked or filtered: it is the widest column.
-  const props = [...q.dimensions, ...properties(q.filters)].some((d) => isPropsDimension(d)) ? ', props' : '';
   const beacons = asksEngagement(q);
-  const extra = `${beacons ? ', engaged_ms, scroll_depth' : ''}${props}`;
-  const events = `SELECT toDate(ts) AS day, salt_domain, session, visitor, ts, event, path, host${extra}${own} FROM events
+  const names = beacons ? ['engaged_ms', 'scroll_depth'] : [];
+  const select = [...names];
+  // The props map only when a custom property is asked or filtered: it is the widest column.
+  const add = (name: string, expression = name) => {
+    names.push(name);
+    select.push(expression);
+  };
+  if (asked.some((d) => isPropsDimension(d))) add('props');
+  // Goals: as a dimension one row per completed goal (ARRAY JOIN drops the rows that complete none), as a filter the
+  // row's completed goals.
+  let arrayJoin = '';
+  if (q.dimensions.some(isGoalDimension)) {
+    arrayJoin = ` ARRAY JOIN ${goalsCompletedSql(q.goals, params)} AS goal`;
+    add('goal');
+  } else if (asked.some(isGoalDimension)) {
+    add('goals', `${goalsCompletedSql(q.goals, params)} AS goals`);
+  }
+  const extra = select.map((c) => `, ${c}`).join('');
+  const events = `SELECT toDate(ts) AS day, salt_domain, session, visitor, ts, event, path, host${extra}${own} FROM events${arrayJoin}
     WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')}${beacons ? '' : " AND event != 'engagement'"}`;
   if (!sessions) return `SELECT *, toUInt64(0) AS s_views, toUInt64(0) AS s_duration, toUInt64(0) AS s_engaged FROM (${events})`;
   const columns = visit.map((d) => `${VISIT_DIMENSIONS[d].session} AS s_${visitColumn(d)}, `).join('');
   const pick = visit.map((d) => `, if(session = 0, r_${visitColumn(d)}, s_${visitColumn(d)}) AS ${visitColumn(d)}`).join('');
-  return `SELECT day, salt_domain, session, visitor, ts, event, path, host${extra}, s_views, s_duration, s_engaged${pick}
+  return `SELECT day, salt_domain, session, visitor, ts, event, path, host${names.map((c) => `, ${c}`).join('')}, s_views, s_duration, s_engaged${pick}
     FROM (${events}) AS e LEFT JOIN (
       SELECT toDate(ts) AS day, salt_domain, session, ${columns}countIf(event = 'pageview') AS s_views,
              toUInt64(sumIf(engaged_ms, event = 'engagement')) AS s_engaged,
@@ -128,7 +151,7 @@ const NO_ENGAGEMENT = 'toUInt64(0) AS eng_ms, toUInt64(0) AS eng_visits, toUInt6
  * the rows are counted directly, which is what keeps an unfiltered breakdown of a month inside the memory limit.
  * Engagement beacons, when read, count only in the engagement sums: a group of them alone (`ev = 0`) is no visit.
  */
-function cellsSql(q: EventsQuery, dims: readonly string[], groupBy: (extra: string) => string, where: string): string {
+function cellsSql(q: EventsQuery, dims: readonly string[], groupBy: (extra: string) => string, where: string, params: Record<string, unknown>): string {
   // A cell without visitors (consent-signal page views only) is no value: counted as one, it would let (other)
   // show a single withheld value's numbers.
   const having = 'HAVING visitors > 0';
@@ -137,7 +160,7 @@ function cellsSql(q: EventsQuery, dims: readonly string[], groupBy: (extra: stri
     return `SELECT ${[...dims, ''].join(', ')} day, salt_domain, uniqExactIf(visitor, visitor != 0 AND ${COUNTED}) AS visitors, toUInt64(0) AS visits,
                    countIf(event = 'pageview') AS pageviews, countIf(${COUNTED}) AS events, toUInt64(0) AS bounces, toUInt64(0) AS duration,
                    toUInt64(0) AS visit_views, ${engagement ? ENGAGEMENT_SUMS : NO_ENGAGEMENT}
-            FROM (${rows(q)})
+            FROM (${rows(q, params)})
             WHERE ${where}
             GROUP BY ${groupBy('day, salt_domain')}
             ${having}`;
@@ -154,11 +177,25 @@ function cellsSql(q: EventsQuery, dims: readonly string[], groupBy: (extra: stri
           FROM (
             SELECT ${[...dims, ''].join(', ')} day, salt_domain, session, visitor, countIf(event = 'pageview') AS pv, countIf(${COUNTED}) AS ev,
                    any(s_views) AS sv, any(s_duration) AS sd, any(s_engaged) AS se${perVisit}
-            FROM (${rows(q)})
+            FROM (${rows(q, params)})
             WHERE ${where}
             GROUP BY ${groupBy('day, salt_domain, session, visitor')})
           GROUP BY ${groupBy('day, salt_domain')}
           ${having}`;
+}
+
+/**
+ * conversion_rate's denominator: per cell, the visitors of the set without its goal and property filters (Plausible
+ * drops the top-level event:goal and event:props filters for it), joined to each group's cells, so a group's rate
+ * counts only the days and domains in which the group was named (as POST /api/v2/conversions always did).
+ */
+function totalsSql(q: EventsQuery, params: Record<string, unknown>): string {
+  const kept = q.filters.filter((f) => ![...properties([f])].some((p) => isGoalDimension(p) || isPropsDimension(p)));
+  const base: EventsQuery = { ...q, metrics: ['visitors'], dimensions: [], filters: kept };
+  return `SELECT day, salt_domain, uniqExactIf(visitor, visitor != 0 AND ${COUNTED}) AS total
+          FROM (${rows(base, params)})
+          WHERE ${filterSql(kept, params, { prefix: 't' })}
+          GROUP BY day, salt_domain`;
 }
 
 /**
@@ -179,7 +216,7 @@ export function eventsSql(q: EventsQuery, params: Record<string, unknown>): stri
   const labels = d.map((name, i) => `if(named, ${name}, '') AS l${i}`);
   const l = d.map((_, i) => `l${i}`);
   const value = d.length === 0 ? "''" : d.length === 1 ? 'd0' : `tuple(${d.join(', ')})`;
-  const where = filterSql(q.filters, params);
+  const where = filterSql(q.filters, params, { goalJoined: q.dimensions.some(isGoalDimension) });
   const order = [...q.orderBy.map(([name, dir]) => `${sortKey(name, q.dimensions)} ${dir.toUpperCase()}`), ...l.map((x) => `${x} ASC`)];
   if (q.orderBy.length === 0) {
     const time = q.dimensions.findIndex(isTimeDimension);
@@ -190,9 +227,13 @@ export function eventsSql(q: EventsQuery, params: Record<string, unknown>): stri
   params.engaged_visit_ms = ENGAGED_VISIT_MS;
   params.k_end = q.offset + q.limit;
   const groupBy = (extra: string) => [...d, extra].filter((x) => x !== '').join(', ');
+  const grouped = cellsSql(q, dims, groupBy, where, params);
+  const cells = q.metrics.includes('conversion_rate')
+    ? `SELECT * FROM (${grouped}) AS c LEFT JOIN (${totalsSql(q, params)}) AS t USING (day, salt_domain)`
+    : `SELECT *, toUInt64(0) AS total FROM (${grouped})`;
   return `
     SELECT named, [${l.join(', ')}] AS labels, visitors, visits, pageviews, events, bounces, duration, visit_views,
-           eng_ms, eng_visits, scroll_sum, n_values, floor, total_named, named_visitors
+           eng_ms, eng_visits, scroll_sum, total, n_values, floor, total_named, named_visitors
     FROM (
       SELECT *, row_number() OVER (PARTITION BY named ORDER BY ${order.join(', ')}) AS rn,
              countIf(named) OVER () AS total_named, sumIf(visitors, named) OVER () AS named_visitors
@@ -201,12 +242,13 @@ export function eventsSql(q: EventsQuery, params: Record<string, unknown>): stri
                toUInt64(sum(visitors)) AS visitors, toUInt64(sum(visits)) AS visits, toUInt64(sum(pageviews)) AS pageviews,
                toUInt64(sum(events)) AS events, toUInt64(sum(bounces)) AS bounces, toUInt64(sum(duration)) AS duration,
                toUInt64(sum(visit_views)) AS visit_views, toUInt64(sum(eng_ms)) AS eng_ms, toUInt64(sum(eng_visits)) AS eng_visits,
-               toUInt64(sum(scroll_sum)) AS scroll_sum, uniqExact(${value}) AS n_values, toUInt64(sum(floor_part)) AS floor
+               toUInt64(sum(scroll_sum)) AS scroll_sum, toUInt64(sum(total)) AS total, uniqExact(${value}) AS n_values,
+               toUInt64(sum(floor_part)) AS floor
         FROM (
           SELECT *, ${[...labels, ''].join(', ')}
                  if(row_number() OVER (PARTITION BY day, salt_domain, named ORDER BY visitors DESC, ${[...d, 'day'].join(', ')}) = 1, visitors, 0) AS floor_part
           FROM (
-            SELECT *, visitors >= {k:UInt64} AS named FROM (${cellsSql(q, dims, groupBy, where)})))
+            SELECT *, visitors >= {k:UInt64} AS named FROM (${cells})))
         GROUP BY ${['named', ...l].join(', ')}))
     WHERE NOT named OR (rn > {k_offset:UInt32} AND rn <= {k_end:UInt32})
     ORDER BY named, rn`;
