@@ -323,9 +323,11 @@ describe('dashboard', () => {
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.body).toContain('/dashboard/uPlot.iife.min.js');
-    for (const asset of ['/dashboard/app.js', '/dashboard/style.css', '/dashboard/uPlot.iife.min.js', '/dashboard/uPlot.min.css']) {
+    for (const asset of ['/dashboard/main.js', '/dashboard/i18n/ja.js', '/dashboard/style.css', '/dashboard/uPlot.iife.min.js', '/dashboard/uPlot.min.css']) {
       expect((await get(app, asset)).statusCode, asset).toBe(200);
     }
+    // Only the page's own files: its type-check configuration is no asset.
+    expect((await get(app, '/dashboard/tsconfig.json')).statusCode).toBe(404);
     expect(calls).toHaveLength(0);
     // The data behind it still needs the token.
     expect((await get(app, '/api/stats/sites')).statusCode).toBe(401);
