@@ -79,6 +79,7 @@ describe('Umami\'s client in Chromium against /api/send', () => {
   }
 
   it('counts page views, an SPA navigation and a custom event with data exactly; stores nothing of identify', async () => {
+    const started = Date.now();
     const before = await summary(running?.urls.api ?? '', SITE);
     const { page, methods } = await open();
     await page.goto(`${site?.url ?? expect.fail('no site')}/store/pricing`, { referer: 'https://www.example.org/' });
@@ -106,6 +107,10 @@ describe('Umami\'s client in Chromium against /api/send', () => {
     expect(stored).toEqual(expected);
     const after = await waitUntil(() => summary(running?.urls.api ?? '', SITE), (s) => s.pageviews >= before.pageviews + 3, 10_000);
     expect(after.pageviews - before.pageviews).toBe(3);
+    // One visit, made by ingest as Umami's server makes one (a visitor's clock hour): two if the test ran across the hour.
+    const hours = Math.floor(Date.now() / 3_600_000) - Math.floor(started / 3_600_000) + 1;
+    expect(after.sessions - before.sessions).toBeGreaterThanOrEqual(1);
+    expect(after.sessions - before.sessions).toBeLessThanOrEqual(hours);
     const dump = await dumpAllTables(client());
     for (const secret of [DISTINCT_ID, 'jane.browser']) expect(dump, secret).not.toContain(secret);
   });

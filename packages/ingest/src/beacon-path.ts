@@ -52,7 +52,7 @@ const MAX_IP = RawRecordSchema.properties.ip.maxLength ?? 64;
  * socket. A forwarded value that is not an IP address is ignored rather than published for the worker to refuse;
  * so is one over the record's limit (isIP accepts an IPv6 zone id of any length).
  */
-function clientIp(request: FastifyRequest): string {
+export function clientIp(request: FastifyRequest): string {
   if (isIP(request.ip) !== 0 && request.ip.length <= MAX_IP) return request.ip;
   return request.socket.remoteAddress ?? '';
 }

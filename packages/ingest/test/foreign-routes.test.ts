@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyRequest } from 'fastify';
 import type { IngestApp } from '@tokumei/ingest';
+import { foreignVisit } from '../src/routes/foreign-route.js';
 import { NOW, captureIngest } from './harness.js';
 
 const WEBSITE = '7f3c1d2e-0a4b-4c5d-8e9f-0123456789ab';
@@ -36,6 +38,7 @@ describe('POST /api/event (Plausible)', () => {
     expect(response.headers['access-control-allow-origin']).toBe('*');
     expect(records()).toEqual([{
       v: 1, src: 'beacon', ts: NOW, site: 'example.com', url: 'https://example.com/a', event: 'pageview', ip: '203.0.113.7', ua: UA, dnt: false, gpc: true,
+      sid: expect.stringMatching(/^[\w-]{32}$/) as string,
     }]);
   });
 
@@ -65,6 +68,32 @@ describe('POST /api/event (Plausible)', () => {
   });
 });
 
+describe('the visit of a foreign beacon', () => {
+  const request = (ip: string, ua: string) => ({ ip, socket: { remoteAddress: ip }, headers: { 'user-agent': ua } }) as unknown as FastifyRequest;
+
+  it('is one visitor (site, address, user agent) in one clock hour, as Umami defines a visit', () => {
+    const hour = Date.parse('2026-03-10T12:00:00Z');
+    const visit = foreignVisit(request('203.0.113.7', UA), 'example.com', hour + 1000);
+    expect(foreignVisit(request('203.0.113.7', UA), 'example.com', hour + 3_599_999)).toBe(visit);
+    for (const other of [
+      foreignVisit(request('203.0.113.7', UA), 'example.com', hour + 3_600_000),
+      foreignVisit(request('203.0.113.8', UA), 'example.com', hour + 1000),
+      foreignVisit(request('203.0.113.7', `${UA} Edg/131.0`), 'example.com', hour + 1000),
+      foreignVisit(request('203.0.113.7', UA), 'blog.example.com', hour + 1000),
+    ]) expect(other).not.toBe(visit);
+    expect(visit).not.toContain('203.0.113');
+  });
+
+  it('is the same for a page view and its engagement, and differs per site of a multi-site d', async () => {
+    const { send, records } = await setup();
+    await send('/api/event', { n: 'pageview', u: 'https://example.com/a', d: 'example.com,blog.example.com' });
+    await send('/api/event', { n: 'engagement', u: 'https://example.com/a', d: 'example.com', e: 4000, sd: 50 });
+    const [view, blogView, engagement] = records();
+    expect(engagement?.sid).toBe(view?.sid);
+    expect(blogView?.sid).not.toBe(view?.sid);
+  });
+});
+
 describe('POST /api/send (Umami)', () => {
   it('answers 202 {} (no cache token, session or visit id) and publishes the mapped page view', async () => {
     const { send, records } = await setup();
@@ -78,7 +107,7 @@ describe('POST /api/send (Umami)', () => {
     expect(rest).toEqual([]);
     expect(record).toEqual({
       v: 1, src: 'beacon', ts: NOW, site: 'example.com', url: 'https://example.com/pricing', event: 'pageview', w: 390, lang: 'ja-JP',
-      ip: '203.0.113.7', ua: UA, dnt: false, gpc: false,
+      ip: '203.0.113.7', ua: UA, dnt: false, gpc: false, sid: expect.stringMatching(/^[\w-]{32}$/) as string,
     });
     expect(JSON.stringify(record)).not.toContain('user-42');
   });
