@@ -147,8 +147,8 @@ function featureOf(m: Pick<ReservedPropMeasure, 'event' | 'key'>): (typeof RESER
 /**
  * A reserved key is shape-checked by the worker (a host, an extension), not text the operator chose, so it is not
  * judged as a whole: one visitor clicking out to ten sites gives ten hosts nobody else clicked, which is browsing.
- * What would still single a person out is a value per visitor inside one domain (`u8f3k2.example.com` for one,
- * `zazut-fokig.example.com` for the next: a per-visitor subdomain whose labels the host rule lets through), since
+ * What would still single a person out is a value per visitor inside one domain (`kemon.example.com` for one,
+ * `zazut-fokig.example.com` for the next: pronounceable labels the host rule lets through, unlike `x7kq9zvwpl3m`), since
  * one party mints every name under its registrable domain. So each domain is judged like an operator's key, once
  * RESERVED_MIN_OWNERS visitor-days own values there. Known limits: a tagger owning a registrable domain per visitor,
  * or tagging under a Public Suffix List platform (`<tag>.github.io`), is not seen here; a hand-made beacon can do
