@@ -49,7 +49,8 @@ describe('Plausible\'s tracker in Chromium against /api/event', () => {
   const stats = (): Promise<SummaryBody> => summary(running?.urls.api ?? '', SITE);
 
   beforeAll(async () => {
-    running = await startTokumei(testConfig({ TOKUMEI_PROPS_ALLOWLIST: `${SITE}:plan` }), logger);
+    // k = 1: these tests are one browser, and the v2 query names nothing below k.
+    running = await startTokumei(testConfig({ TOKUMEI_PROPS_ALLOWLIST: `${SITE}:plan`, TOKUMEI_MIN_VISITORS: '1' }), logger);
     site = await plausibleSite(ingest);
   });
   afterEach(async () => {
@@ -151,6 +152,17 @@ describe('Plausible\'s tracker in Chromium against /api/event', () => {
       query_params: { site: SITE }, format: 'JSONEachRow',
     })).json<{ referrer_host: string }>();
     expect(referrers).toEqual([{ referrer_host: expect.stringMatching(/(^|\.)example\.org$/) as string }]);
+    // The visit ingest made counts in the analysts' numbers: one visit of four page views, no bounce. (Not its entry
+    // page: the load and the first navigation share a second, the stored time's precision.)
+    const response = await fetch(`${running?.urls.api ?? ''}/api/v2/query`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ site_id: SITE, date_range: 'day', metrics: ['visits', 'pageviews', 'bounce_rate'],
+        filters: [['contains', 'event:page', ['/p/']]] }),
+    });
+    const answer = await response.json() as { results: { metrics: number[]; dimensions: string[] }[] };
+    if (Math.floor(Date.now() / 3_600_000) === Math.floor(started / 3_600_000)) {
+      expect(answer.results).toEqual([{ metrics: [1, 4, 0], dimensions: [] }]);
+    }
   });
 
   it('stores a custom event with its allow-listed props only, and Plausible\'s outbound and download events as Tokumei\'s', async () => {
@@ -208,5 +220,13 @@ describe('Plausible\'s tracker in Chromium against /api/event', () => {
       query: "SELECT engaged_ms, scroll_depth FROM events WHERE path = '/e/long' AND event = 'engagement'", format: 'JSONEachRow',
     })).json<{ engaged_ms: number; scroll_depth: number }>();
     expect(stored).toEqual([{ engaged_ms: engagement.e, scroll_depth: engagement.sd }]);
+    // And the analysts' numbers: the stats API's time on page and scroll depth for the page are what the tracker sent.
+    const response = await fetch(`${running?.urls.api ?? ''}/api/v2/query`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ site_id: SITE, date_range: 'day', metrics: ['visitors', 'time_on_page', 'scroll_depth'], filters: [['is', 'event:page', ['/e/long']]] }),
+    });
+    expect(response.status).toBe(200);
+    const answer = await response.json() as { results: unknown[] };
+    expect(answer.results).toEqual([{ metrics: [1, Math.round(Number(engagement.e) / 1000), engagement.sd], dimensions: [] }]);
   });
 });
