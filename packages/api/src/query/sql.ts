@@ -124,14 +124,20 @@ function rows(q: EventsQuery, params: Record<string, unknown>): string {
   if (!sessions) return `SELECT *, toUInt64(0) AS s_views, toUInt64(0) AS s_duration, toUInt64(0) AS s_engaged FROM (${events})`;
   const columns = visit.map((d) => `${VISIT_DIMENSIONS[d].session} AS s_${visitColumn(d)}, `).join('');
   const pick = visit.map((d) => `, if(session = 0, r_${visitColumn(d)}, s_${visitColumn(d)}) AS ${visitColumn(d)}`).join('');
+  // A visit's length and engagement only for visit metrics: visit properties alone need its page views only (half
+  // the rows where every page view sends a beacon).
+  const lengths = q.metrics.some((m) => SESSION_METRICS.has(m));
+  const measures = lengths
+    ? `countIf(event = 'pageview') AS s_views, toUInt64(sumIf(engaged_ms, event = 'engagement')) AS s_engaged,
+             toUInt64(greatest(maxIf(ts, event = 'pageview'), if(s_engaged > 0, maxIf(ts, event = 'engagement'), toDateTime(0, 'UTC')))
+                      - minIf(ts, event = 'pageview')) AS s_duration`
+    : 'count() AS s_views, toUInt64(0) AS s_engaged, toUInt64(0) AS s_duration';
   return `SELECT day, salt_domain, session, visitor, ts, event, path, host${names.map((c) => `, ${c}`).join('')}, s_views, s_duration, s_engaged${pick}
     FROM (${events}) AS e LEFT JOIN (
-      SELECT toDate(ts) AS day, salt_domain, session, ${columns}countIf(event = 'pageview') AS s_views,
-             toUInt64(sumIf(engaged_ms, event = 'engagement')) AS s_engaged,
-             toUInt64(greatest(maxIf(ts, event = 'pageview'), if(s_engaged > 0, maxIf(ts, event = 'engagement'), toDateTime(0, 'UTC')))
-                      - minIf(ts, event = 'pageview')) AS s_duration
+      SELECT toDate(ts) AS day, salt_domain, session, ${columns}${measures}
       FROM events
-      WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')} AND event IN ('pageview', 'engagement') AND session != 0
+      WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')} AND session != 0
+            AND ${lengths ? "event IN ('pageview', 'engagement')" : "event = 'pageview'"}
       GROUP BY day, salt_domain, session
       HAVING s_views > 0) AS s USING (day, salt_domain, session)`;
 }
