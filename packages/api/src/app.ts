@@ -11,14 +11,23 @@ import { queryRoutes } from './query/route.js';
 import { goalsRoutes } from './routes/goals.js';
 import { funnelRoutes } from './routes/funnel.js';
 import { GoalStore } from './goals/store.js';
-import { DEFAULT_LIMITS, type QueryLimits } from './query-limits.js';
+import { DEFAULT_LIMITS, limitedDb, type QueryLimits } from './query-limits.js';
 import { registerOpenApi } from './openapi.js';
+import { registerAuth } from './shares/auth.js';
+import { SharedLinkStore } from './shares/store.js';
+import { AttemptThrottle } from './shares/throttle.js';
+import { sharedLinkRoutes } from './routes/shared-links.js';
+import { exportRoutes } from './routes/export.js';
 
 export interface ApiDeps {
   /** minVisitors (TOKUMEI_MIN_VISITORS) defaults to the setting's default, 5, so callers that predate it stay k-anonymous. */
   readonly config: Pick<Config, 'apiToken' | 'host'> & Partial<Pick<Config, 'minVisitors' | 'eventsTtlDays' | 'goals'>> & {
     /** TOKUMEI_SITES (config.privacy.sites): the site list shows these; without, only sites that reached k. */
-    readonly privacy?: { readonly sites: ReadonlySet<string> | undefined };
+    readonly privacy?: {
+      readonly sites: ReadonlySet<string> | undefined;
+      /** TOKUMEI_PROPS_ALLOWLIST: the export's custom_props.csv asks for these keys. */
+      readonly propsAllowList?: ReadonlyMap<string, ReadonlySet<string>>;
+    };
   };
   readonly clickhouse: ClickHouseClient;
   readonly logger: Logger;
@@ -66,7 +75,10 @@ export async function buildApiApp(deps: ApiDeps) {
   const token = deps.config.apiToken;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   await app.register(async (api) => {
-    if (token !== undefined) requireBearer(api, token);
+    // The API token, or a shared link's token for its one site (shares/auth.ts).
+    const links = new SharedLinkStore(deps.clickhouse, deps.clock ?? Date.now);
+    registerAuth(api, { apiToken: token, links, db: () => limitedDb(deps.clickhouse, limits), clock: deps.clock ?? Date.now });
+    await api.register(sharedLinkRoutes, { clickhouse: deps.clickhouse, limits, clock: deps.clock ?? Date.now, links, throttle: new AttemptThrottle() });
     await api.register(statsRoutes, {
       clickhouse: deps.clickhouse, limits, clock: deps.clock ?? Date.now, minVisitors: deps.config.minVisitors ?? DEFAULT_MIN_VISITORS,
       sites: deps.config.privacy?.sites,
@@ -85,6 +97,10 @@ export async function buildApiApp(deps: ApiDeps) {
     await api.register(dimensionsRoutes);
     await api.register(goalsRoutes, goalOptions);
     await api.register(funnelRoutes, goalOptions);
+    const allowed = deps.config.privacy?.propsAllowList ?? new Map<string, ReadonlySet<string>>();
+    await api.register(exportRoutes, {
+      clock: deps.clock ?? Date.now, propKeys: (site) => [...new Set([...(allowed.get(site) ?? []), ...(allowed.get('*') ?? [])])],
+    });
   });
   const { controlToken, audit } = deps;
   if (controlToken !== undefined && audit !== undefined) {

@@ -12,6 +12,13 @@ export const EXPECTED_SHAPES: Readonly<Record<string, { reason: string; format?:
     format: '^(import\\.(stdin-|audit-)?[0-9a-f]{16}|[A-Za-z][A-Za-z0-9._-]{0,248})$',
     reason: 'Kafka topic names and random import stream ids, recorded for exactly-once delivery',
   },
+  // Shared links keep hashes of their secrets and a random id: hex and base64url by design.
+  'shared_links.id': { format: '^[0-9a-f]{16}$', reason: 'random ids of shared links (64 bits, hex)' },
+  'shared_links.token_hash': { format: '^[0-9a-f]{64}$', reason: 'SHA-256 of shared-link tokens (the tokens are never stored)' },
+  'shared_links.password_hash': {
+    format: '^(scrypt\\$[0-9]{1,2}\\$[0-9]{1,2}\\$[0-9]{1,2}\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43})?$',
+    reason: 'scrypt hashes of shared-link passwords with their salts, or empty',
+  },
   'audit_reports.report': REPORT_TEXT,
   'audit_reports.markdown': REPORT_TEXT,
 };
