@@ -1,5 +1,4 @@
-import { readings } from './canonical.js';
-import { classify, classifyReadings } from './pii-patterns.js';
+import { classify } from './pii-patterns.js';
 
 /**
  * The small fields of a record: each reduced to a closed shape, so that free text has nowhere to go.
@@ -51,7 +50,5 @@ export function productName(name: string | undefined): string {
   return classify(name) === undefined ? name : '';
 }
 
-/** A custom event name is judged like a path segment, in every reading: a placeholder when it carries personal data. */
-export function scrubEvent(name: string): string {
-  return classifyReadings(readings(name)) ?? name;
-}
+/** Custom event names: event-name.ts (the pattern rules in every reading and the short-label rule). */
+export { scrubEvent } from './event-name.js';

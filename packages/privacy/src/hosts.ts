@@ -2,6 +2,7 @@ import { domainToASCII, domainToUnicode } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { matchForm, stripInvisible } from './canonical.js';
 import { numbersAcross } from './numbers.js';
+import { judgeHostLabels } from './host-labels.js';
 import { classify } from './pii-patterns.js';
 
 /**
@@ -23,7 +24,8 @@ function isIpLiteral(host: string): boolean {
 
 /** Labels as judged: each one, or its placeholder; a number spread over several labels replaces all of them. */
 function judgeLabels(labels: readonly string[]): string[] {
-  const out = labels.map((label): string => classify(label) ?? (dashedIpv6(label) ? ':ip' : label));
+  const judged = judgeHostLabels(labels);
+  const out = labels.map((label, i): string => (dashedIpv6(label) ? ':ip' : judged[i] ?? label));
   for (const [i, kind] of numbersAcross(labels.map((label) => matchForm(label)), '.')) out[i] = kind;
   return out;
 }
@@ -49,7 +51,7 @@ export function scrubHost(hostname: string): string {
 
 function judgeHost(host: string): string {
   if (isIpLiteral(host)) return ':ip';
-  const readable = domainToUnicode(host) || host;
+  const readable = (domainToUnicode(host) || host).toLowerCase();
   // An address spread over labels (`hanako★example.co.jp.example.com`) is judged on the whole name.
   if (classify(readable) === ':email') return ':email';
   const labels = readable.split('.');

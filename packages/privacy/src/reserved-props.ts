@@ -1,7 +1,8 @@
-import { domainToUnicode } from 'node:url';
-import { matchForm, readings } from './canonical.js';
+import { createRequire } from 'node:module';
+import { readings } from './canonical.js';
 import { scrubHost } from './hosts.js';
-import { classifyReadings } from './pii-patterns.js';
+import { suffixLength } from './host-labels.js';
+import { classify, classifyReadings } from './pii-patterns.js';
 import { labelVerdict } from './props-label.js';
 
 /**
@@ -47,30 +48,46 @@ function hostShaped(raw: string): boolean {
  * (`jane@example.com` → `:email`), else `:value`; nothing is normalised into shape, since normalising is where
  * look-alikes get in. An IP literal (`198.51.100.7`, `[2001:db8::1]`) is `:ip`: the click is counted, the address
  * is not kept (a link to an address can point at a visitor's own machine), as the referrer host does. A host is
- * then judged label by label like a referrer's (scrubHost: `:phone.example.net`), each label below the top-level
- * domain also by the props' label rule (an honorific, an address word, a random token, more than 3 numerals:
- * `yamada-san.example.com` is `:name.example.com`; punycode judged in its Unicode form), and as a whole.
+ * then judged by the one host judge (scrubHost, host-labels.ts) that judges page hosts, referrers and sites: each
+ * label below the public suffix by the label rule (`yamada-san.example.com` is `:name.example.com`; punycode in its
+ * Unicode form), a mailbox provider's domain with a local part in front (`:email.gmail.com`), and as a whole.
  */
 export function judgeTargetHost(raw: string): string {
   if (!hostShaped(raw)) return classifyReadings(readings(raw, true)) ?? ':value';
   const scrubbed = scrubHost(raw);
-  const labels = scrubbed.split('.');
-  // scrubHost keeps the labels, or answers one placeholder for the whole name (`:email`).
-  if (labels.length !== raw.split('.').length) return scrubbed;
-  const judged = labels.map((label, i) => (i === labels.length - 1 || label.startsWith(':') ? label
-    : labelVerdict(matchForm(label.startsWith('xn--') ? domainToUnicode(label) || label : label)) ?? label)).join('.');
-  if (judged !== raw) return judged;
-  return classifyReadings([raw]) ?? raw;
+  if (scrubbed !== raw) return scrubbed;
+  const whole = classifyReadings([raw]);
+  if (whole === undefined) return raw;
+  // A token over the labels (`kx7q.plmn.opqr.example.com`), not a brand's name (`duckduckgo.com`).
+  if (whole !== ':token') return whole;
+  const labels = raw.split('.');
+  const below = labels.slice(0, labels.length - suffixLength(labels) - 1).join('.');
+  return below !== '' && classify(below) === ':token' ? whole : raw;
 }
 
 const EXTENSION = /^[a-z0-9]{1,8}$/;
+/** The tracker's default list (Plausible's), also when mime-db would not know one of them. */
+const TRACKER_EXTENSIONS = ['pdf', 'xlsx', 'docx', 'txt', 'rtf', 'csv', 'exe', 'key', 'pps', 'ppt', 'pptx', '7z', 'pkg', 'rar', 'gz',
+  'zip', 'avi', 'mov', 'mp4', 'mpeg', 'wmv', 'midi', 'mp3', 'wav', 'wma', 'dmg'];
+/** Downloads mime-db has no type for: source files, split archives, notebooks, installers, e-books, data. */
+const MORE_EXTENSIONS = ['tgz', 'tbz2', 'txz', 'py', 'ipynb', 'azw3', 'sketch', 'fig', 'appimage', 'r', 'rmd', 'jl', 'go', 'rs', 'kt',
+  'swift', 'dart', 'lua', 'pl', 'rb', 'php', 'ps1', 'bat', 'cmd', '001', '002', '003', 'patch', 'diff', 'whl', 'gem', 'aab', 'xapk',
+  'ipa', 'snap', 'flatpak', 'nupkg', 'crx', 'xpi', 'vsix', 'gguf', 'onnx', 'safetensors', 'parquet', 'ndjson', 'jsonl', 'toml', 'ini',
+  'cfg', 'conf', 'log', 'bak', 'sql', 'sqlite', 'db', 'mdb', 'accdb', 'pages', 'numbers', 'keynote', 'hwp', 'jtd'];
+const mimeDb = createRequire(import.meta.url)('mime-db') as Record<string, { readonly extensions?: readonly string[] }>;
+/** Real file extensions: every extension mime-db (jshttp, MIT) knows, the tracker's list and the few above. */
+const KNOWN_EXTENSIONS: ReadonlySet<string> = new Set([
+  ...TRACKER_EXTENSIONS, ...MORE_EXTENSIONS, ...Object.values(mimeDb).flatMap((type) => type.extensions ?? []).filter((ext) => EXTENSION.test(ext)),
+]);
 
 /**
- * A downloaded file's extension as stored: 1-8 of a-z 0-9 (the tracker lower-cases it). Anything else is its
- * placeholder or `:value`; a shaped one is still judged by the patterns (`12345678` is `:phone`) and the label rule
- * (at most 3 numerals, no random token), so no number a person has fits in it.
+ * A downloaded file's extension as stored: only a real one (mime-db's or the tracker's list, lower case, as the
+ * tracker sends it). Any other word of 1-8 letters could be a name (`yamada`, `jdoe`), so it is `:other` (the
+ * download still counts), or its placeholder when it holds a pattern (`12345678` is `:value` by the label rule:
+ * more than 3 numerals); anything not shaped like an extension is its placeholder or `:value`.
  */
 export function judgeExtension(raw: string): string {
   if (!EXTENSION.test(raw)) return classifyReadings(readings(raw, true)) ?? ':value';
-  return classifyReadings([raw]) ?? labelVerdict(raw) ?? raw;
+  if (KNOWN_EXTENSIONS.has(raw)) return raw;
+  return classifyReadings([raw]) ?? labelVerdict(raw) ?? ':other';
 }
