@@ -38,15 +38,20 @@ async function get<T>(url: string): Promise<T> {
   return response.json<T>();
 }
 
+/** The one filter a view's question carries (breakdowns: page views only, what the rollups hold) as a client sends it. */
+const PAGEVIEWS = ['is', 'event:name', ['pageview']];
+
 /**
- * A view's v2 question as a client sends it. `pageviewsOnly` asks it of `events` with the filter that says what the
- * rollups hold (page views only: custom events have a page too, and v2 counts them by event:page from `events`).
+ * A view's v2 question as a client sends it. `viaEvents` asks the same question of `events`: the filter twice is the
+ * same set, but only the single filter is one the rollups answer. `filters` replaces the question's own.
  */
-async function ask(question: ParsedQuery, pageviewsOnly = false): Promise<Answer> {
+async function ask(question: ParsedQuery, viaEvents = false, filters?: unknown[]): Promise<Answer> {
+  const own = question.filters.length > 0 ? [PAGEVIEWS] : [];
+  const sent = filters ?? (viaEvents && own.length > 0 ? [...own, ...own] : own);
   const payload = {
     site_id: question.siteId, metrics: question.metrics, date_range: [question.range.from.toISOString(), question.range.to.toISOString()],
     dimensions: question.dimensions, pagination: { limit: question.limit }, include: { total_rows: question.totalRows },
-    ...(pageviewsOnly ? { filters: [['is', 'event:name', ['pageview']]] } : {}),
+    ...(sent.length > 0 ? { filters: sent } : {}),
   };
   const response = await fixture.app.inject({ method: 'POST', url: '/api/v2/query', payload });
   expect(response.statusCode, response.body).toBe(200);
@@ -83,7 +88,7 @@ function agree(when: string): void {
   });
 
   it(`${when}: every breakdown that is a v2 question has v2's rows, (other), folded and more, from the rollups and from events`, async () => {
-    // From `events` the rollups' question (page views only) is the filtered one; a filter takes any question there.
+    // The rollups' question is filtered on page views; the same filter twice takes it to `events`.
     expect(V2_BREAKDOWNS).toEqual(['page', 'entry_page', 'exit_page', 'browser', 'os', 'device', 'country', 'screen']);
     for (const r of [ALL, EDGES]) {
       for (const dimension of V2_BREAKDOWNS) {
@@ -104,6 +109,21 @@ function agree(when: string): void {
         }
       }
     }
+  });
+
+  it(`${when}: unfiltered, a v2 breakdown counts custom events too, so with custom events in range it is not the rollups' answer`, async () => {
+    for (const dimension of ['page', 'browser'] as const) {
+      const question = { ...breakdownQuestion(traffic.site, range(ALL), dimension, 10) as ParsedQuery, filters: [] };
+      const unfiltered = await ask(question, false, []);
+      expect(unfiltered.meta.source, dimension).toBe('events');
+      // A filter that keeps every event is the same question, asked of `events` for certain.
+      const everything = await ask(question, false, [['is_not', 'event:name', ['no-such-event']]]);
+      expect(unfiltered.results, dimension).toEqual(everything.results);
+    }
+    const pages = await ask({ ...breakdownQuestion(traffic.site, range(ALL), 'page', 10) as ParsedQuery, filters: [] }, false, []);
+    const views = await ask(breakdownQuestion(traffic.site, range(ALL), 'page', 10) as ParsedQuery);
+    // The traffic has custom events on pages their visitors did not view: the two questions differ, as they should.
+    expect(pages.results).not.toEqual(views.results);
   });
 
   it(`${when}: a timeseries bucket v2 names has v2's numbers; v2 withholds only buckets below k (the route answers them all)`, async () => {

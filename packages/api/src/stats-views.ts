@@ -3,6 +3,7 @@ import { breakdown, type BreakdownRow } from './breakdown-queries.js';
 import type { StatsDb } from './query-limits.js';
 import { StatsQueries, type Bucket, type Interval, type Summary } from './stats-queries.js';
 import type { TimeRange } from './time-range.js';
+import type { Filter } from './query/filters.js';
 import type { ParsedQuery } from './query/parse.js';
 import { rollupPlan } from './query/rollups.js';
 import type { Dimension, Metric } from './query/spec.js';
@@ -56,17 +57,21 @@ const ask = (site: string, range: TimeRange, metrics: readonly Metric[], dimensi
   siteId: site, metrics, range, all: false, dimensions, filters: [], orderBy: [], limit, offset: 0, totalRows,
 });
 
+/** What the rollups count, and so what a breakdown route asks of v2. */
+const PAGEVIEWS: Filter = { op: 'is', property: 'event:name', values: ['pageview'], caseSensitive: true };
+
 /** The v2 question of `GET /api/stats/summary`. */
 export const summaryQuestion = (site: string, range: TimeRange): ParsedQuery => ask(site, range, SUMMARY_METRICS, [], 1, false);
 
 /**
  * The v2 question of `GET /api/stats/breakdown`, or why there is none. `more` is v2's `total_rows` minus the rows
- * shown. The rollups hold page views only, so asked of `events` the same numbers are this question filtered on
- * `event:name is pageview` (unfiltered, v2's events plan counts custom events on a page too).
+ * shown. The rollups hold page views only, so the question is filtered on `event:name is pageview`, which v2 answers
+ * from the rollups (rollups.ts) and, asked of `events`, with the same numbers; unfiltered, v2 counts custom events too.
  */
 export function breakdownQuestion(site: string, range: TimeRange, dimension: RouteDimension, limit: number): ParsedQuery | { readonly routeOnly: string } {
   const v2 = V2_DIMENSIONS[dimension];
-  return v2 in ROUTE_ONLY ? { routeOnly: ROUTE_ONLY[v2 as keyof typeof ROUTE_ONLY] } : ask(site, range, BREAKDOWN_METRICS, [v2 as Dimension], limit, true);
+  if (v2 in ROUTE_ONLY) return { routeOnly: ROUTE_ONLY[v2 as keyof typeof ROUTE_ONLY] };
+  return { ...ask(site, range, BREAKDOWN_METRICS, [v2 as Dimension], limit, true), filters: [PAGEVIEWS] };
 }
 
 /** The v2 question closest to `GET /api/stats/timeseries` (answered differently, see ROUTE_ONLY.series); the consistency test asks it. */

@@ -1,5 +1,6 @@
 import { breakdown } from '../breakdown-queries.js';
 import { StatsQueries } from '../stats-queries.js';
+import type { Filter } from './filters.js';
 import { echo, metricValue, EVENTS_ONLY, OTHER, type QueryContext, type QueryResponse, type Sums } from './answer.js';
 import { PAGINATION, type ParsedQuery } from './parse.js';
 import type { Dimension, Metric } from './spec.js';
@@ -19,7 +20,19 @@ const SUMMARY_METRICS: ReadonlySet<Metric> = new Set(['visitors', 'visits', 'pag
 /** A breakdown row's numbers. */
 const BREAKDOWN_METRICS: ReadonlySet<Metric> = new Set(['visitors', 'visits', 'pageviews', 'percentage']);
 
-export type RollupPlan = { readonly kind: 'summary' } | { readonly kind: 'breakdown'; readonly dimension: BreakdownDimension };
+/**
+ * `pageviewsOnly`: the question was filtered on `event:name is pageview`, which is what the rollups count. Unfiltered,
+ * v2 counts every event of a group (a custom event on a page is that page's too, as in Plausible), so the breakdown
+ * plan is exact only for a range without custom events, which the caller checks (hasCustomEvents).
+ */
+export type RollupPlan = { readonly kind: 'summary' } | { readonly kind: 'breakdown'; readonly dimension: BreakdownDimension; readonly pageviewsOnly: boolean };
+
+/** The one filter the rollups can answer: the events they count. */
+const isPageviewsFilter = (filters: readonly Filter[]): boolean => {
+  const [only] = filters;
+  return filters.length === 1 && only !== undefined && only.op === 'is' && only.property === 'event:name'
+    && only.values.length === 1 && only.values[0] === 'pageview';
+};
 
 /**
  * Unfiltered questions the existing routes answer from stats_daily and the state tables, at their speed and over
@@ -27,13 +40,14 @@ export type RollupPlan = { readonly kind: 'summary' } | { readonly kind: 'breakd
  * (visitors, then page views), which is the events plan's default for a first metric of visitors.
  */
 export function rollupPlan(q: ParsedQuery): RollupPlan | undefined {
-  if (q.filters.length > 0) return undefined;
+  const pageviewsOnly = isPageviewsFilter(q.filters);
+  if (q.filters.length > 0 && !(pageviewsOnly && q.dimensions.length > 0)) return undefined;
   if (q.dimensions.length === 0) return q.metrics.every((m) => SUMMARY_METRICS.has(m)) ? { kind: 'summary' } : undefined;
   const [only] = q.dimensions;
   const dimension = only === undefined || q.dimensions.length > 1 ? undefined : BREAKDOWNS[only];
   if (dimension === undefined || !q.metrics.every((m) => BREAKDOWN_METRICS.has(m)) || q.orderBy.length > 0) return undefined;
   if (q.metrics[0] !== 'visitors' && q.metrics[0] !== 'percentage') return undefined;
-  return q.offset + q.limit <= PAGINATION.maxLimit ? { kind: 'breakdown', dimension } : undefined;
+  return q.offset + q.limit <= PAGINATION.maxLimit ? { kind: 'breakdown', dimension, pageviewsOnly } : undefined;
 }
 
 const counts = (r: { visitors: number; sessions: number; pageviews: number }): Sums => ({
@@ -67,4 +81,18 @@ export async function fromRollups(q: ParsedQuery, plan: RollupPlan, ctx: QueryCo
     results: named.slice(q.offset, q.offset + q.limit).map((r) => ({ metrics: q.metrics.map((m) => metricValue(m, counts(r), total)), dimensions: [r.value] })),
     meta, query: echo(q, b.range, body, q.dimensions),
   };
+}
+
+/**
+ * Whether a range holds custom events (anything but page views and engagement beacons) within events retention: one
+ * index read, since `events` is ordered by (site, day, event). Beyond retention only the rollups know, and they are
+ * the answer there anyway.
+ */
+export async function hasCustomEvents(ctx: QueryContext, site: string, range: { from: Date; to: Date }): Promise<boolean> {
+  const at = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+  const rows = await ctx.db.rows<{ n: number | string }>(
+    `SELECT count() AS n FROM (SELECT 1 FROM events WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')}
+       AND event NOT IN ('pageview', 'engagement') LIMIT 1)`,
+    { site, from: at(range.from), to: at(range.to) });
+  return Number(rows[0]?.n ?? 0) > 0;
 }

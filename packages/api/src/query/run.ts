@@ -4,7 +4,7 @@ import { bucket, day, echo, metricValue, OTHER, sums, type QueryContext, type Qu
 import { patterns, properties } from './filters.js';
 import { checkGoalNames } from './goal-names.js';
 import type { ParsedQuery } from './parse.js';
-import { fromRollups, rollupPlan } from './rollups.js';
+import { fromRollups, hasCustomEvents, rollupPlan } from './rollups.js';
 import { eventsSql, type ResolvedDimension, type SumsRow } from './sql.js';
 import { isGoalDimension } from './spec.js';
 
@@ -82,7 +82,9 @@ async function fromEvents(q: ParsedQuery, ctx: QueryContext, body: Record<string
 
 /** Unfiltered questions the rollups can answer go there (today's speed); every other reads `events`. */
 export async function runQuery(q: ParsedQuery, ctx: QueryContext, body: Record<string, unknown>): Promise<QueryResponse> {
-  const plan = rollupPlan(q);
+  let plan = rollupPlan(q);
+  // Unfiltered, a group counts custom events too: the rollups (page views) are that answer only without any.
+  if (plan?.kind === 'breakdown' && !plan.pageviewsOnly && await hasCustomEvents(ctx, q.siteId, q.range)) plan = undefined;
   const answer = plan === undefined ? undefined : await fromRollups(q, plan, ctx, body);
   return answer ?? fromEvents(q, ctx, body);
 }
