@@ -91,6 +91,17 @@ describe('visit pushdown: the events plan with and without it', () => {
     expect(moved([['is', 'visit:entry_page', ['/']], ['is', 'visit:exit_page', ['/']]])).toEqual({ events: false, visits: true });
   });
 
+  it('keeps two plans of one query apart by their parameter prefix', () => {
+    const params: Record<string, unknown> = {};
+    const filters = parseFilters([['is', 'visit:source', ['a']], ['is', 'event:page', ['/b']]]);
+    const one = visitPushdown(filters, params);
+    const two = visitPushdown(filters.slice(1), params, 'tp');
+    expect(Object.keys(params).filter((k) => k.startsWith('vp')).length).toBeGreaterThan(0);
+    expect(Object.keys(params).filter((k) => k.startsWith('tp')).length).toBeGreaterThan(0);
+    expect(`${two.events} ${two.visits}`).not.toMatch(/\{vp/);
+    expect(`${one.events} ${one.visits} ${one.having}`).not.toMatch(/\{tp/);
+  });
+
   it('judges a filter on a session without page views (every visit property empty)', () => {
     const on = (f: unknown) => onEmpty(parseFilters([f])[0] as never);
     expect(on(['is', 'visit:source', ['x']])).toBe(false);

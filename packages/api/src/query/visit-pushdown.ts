@@ -74,8 +74,11 @@ function sideOf(f: Filter): Side | undefined {
 /** A visit property as read from one page view row: the entry and exit page are that row's path. */
 const rowValue = (d: VisitDimension) => (d === 'visit:entry_page' || d === 'visit:exit_page' ? 'path' : VISIT_DIMENSIONS[d].row);
 
-/** The fragments for a filter list; `params` receives their values under prefixes of their own (`vp…`). */
-export function visitPushdown(filters: readonly Filter[], params: Record<string, unknown>): VisitPushdown {
+/**
+ * The fragments for a filter list; `params` receives their values under parameter names that start with `prefix`,
+ * so two plans in one query (sql.ts calls rows() for the cells and for conversion_rate's totals) need two prefixes.
+ */
+export function visitPushdown(filters: readonly Filter[], params: Record<string, unknown>, prefix = 'vp'): VisitPushdown {
   const bySide: Record<Side, Filter[]> = { event: [], first: [], exit: [] };
   for (const f of filters) {
     const side = sideOf(f);
@@ -85,8 +88,8 @@ export function visitPushdown(filters: readonly Filter[], params: Record<string,
   const keys: string[] = [];
   let events = '1';
   if (bySide.event.length > 0) {
-    events = filterSql(bySide.event, params, { prefix: 'vpe' });
-    keys.push(`${KEY} IN (SELECT session FROM events WHERE ${RANGE} AND session != 0 AND ${filterSql(bySide.event, params, { prefix: 'vpk' })})`);
+    events = filterSql(bySide.event, params, { prefix: `${prefix}e` });
+    keys.push(`${KEY} IN (SELECT session FROM events WHERE ${RANGE} AND session != 0 AND ${filterSql(bySide.event, params, { prefix: `${prefix}k` })})`);
   }
   const visit = [...bySide.first, ...bySide.exit];
   for (const side of ['first', 'exit'] as const) {
@@ -95,9 +98,9 @@ export function visitPushdown(filters: readonly Filter[], params: Record<string,
     const bound = names.map((d) => `, ${rowValue(d)} AS ${visitColumn(d)}`).join('');
     keys.push(`${KEY} IN (SELECT session FROM (
         SELECT session${bound} FROM events WHERE ${RANGE} AND event = 'pageview' AND session != 0)
-      WHERE ${filterSql(bySide[side], params, { prefix: `vp${side}` })})`);
+      WHERE ${filterSql(bySide[side], params, { prefix: `${prefix}${side}` })})`);
   }
   // The visit subquery names a visit property s_v_*; filterSql reads v_* (always as toString(v_…)).
-  const having = visit.length === 0 ? '1' : filterSql(visit, params, { prefix: 'vph' }).replace(/toString\(v_/g, 'toString(s_v_');
+  const having = visit.length === 0 ? '1' : filterSql(visit, params, { prefix: `${prefix}h` }).replace(/toString\(v_/g, 'toString(s_v_');
   return { events, visits: keys.length === 0 ? '1' : keys.join(' AND '), having, joined: visit.length === 0 ? '1' : '(session = 0 OR s_views > 0)' };
 }
