@@ -1,0 +1,76 @@
+/**
+ * bench/query's filtered questions (issue 14): `POST /api/v2/query` as the API answers it now, against the same
+ * question with visit-pushdown.ts's fragments in the events plan (built here, pushdown-sql.ts, until sql.ts takes
+ * them), and the unfiltered page breakdown route as the rollups' reference, in the same run.
+ * Target: p95 < 300 ms for a filtered breakdown over 30 days.
+ */
+import os from 'node:os';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { limitedDb } from '@tokumei/api';
+import { parseFilters } from '../../packages/api/src/query/filters.js';
+import { eventsSql, type EventsQuery } from '../../packages/api/src/query/sql.js';
+import { visitPushdown } from '../../packages/api/src/query/visit-pushdown.js';
+import { withPushdown } from './pushdown-sql.js';
+
+const TARGET_MS = 300;
+
+interface Question { readonly name: string; readonly metrics: string[]; readonly dimensions: string[]; readonly filters: unknown[] }
+
+export const QUESTIONS: readonly Question[] = [
+  { name: 'pages | visit:source', metrics: ['visitors', 'pageviews'], dimensions: ['event:page'], filters: [['is', 'visit:source', ['ref1.example']]] },
+  { name: 'pages | utm_campaign', metrics: ['visitors', 'pageviews'], dimensions: ['event:page'], filters: [['is', 'visit:utm_campaign', ['campaign-7']]] },
+  { name: 'pages | page contains', metrics: ['visitors', 'pageviews'], dimensions: ['event:page'], filters: [['contains', 'event:page', ['/p/1']]] },
+  { name: 'sources | read /p/3', metrics: ['visitors', 'pageviews'], dimensions: ['visit:source'], filters: [['is', 'event:page', ['/p/3']]] },
+  { name: 'countries | device', metrics: ['visitors', 'pageviews'], dimensions: ['visit:country'], filters: [['is', 'visit:device', ['tablet']]] },
+  { name: 'campaign visits', metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration'], dimensions: ['visit:utm_source'], filters: [['is', 'visit:utm_medium', ['email']]] },
+  { name: 'country x device', metrics: ['visitors', 'pageviews'], dimensions: ['visit:country', 'visit:device'], filters: [] },
+  { name: 'pages, unfiltered v2', metrics: ['visitors', 'pageviews'], dimensions: ['event:page'], filters: [] },
+];
+
+type Timer = (fn: () => Promise<unknown>) => Promise<{ p50: number; p95: number }>;
+interface Inject { inject(o: { method: 'GET' | 'POST'; url: string; payload?: unknown }): Promise<{ statusCode: number; body: string; json<T>(): T }> }
+
+export interface FilteredContext {
+  readonly app: Inject;
+  readonly client: ClickHouseClient;
+  readonly site: string;
+  /** First day and one past the last day, 'YYYY-MM-DD' and ClickHouse DateTime text. */
+  readonly days: readonly [string, string];
+  readonly params: { site: string; from: string; to: string; k: number };
+  readonly routeUrl: string;
+  readonly time: Timer;
+  readonly limits: { requestMs: number; memoryBytes: number; resultRows: number };
+}
+
+const LIMIT = 10;
+
+export async function runFiltered(ctx: FilteredContext): Promise<void> {
+  const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
+  const db = limitedDb(ctx.client, ctx.limits);
+  process.stdout.write(`\nfiltered questions, POST /api/v2/query over 30 days, p50/p95 in ms; load average before: ${load()}\n`);
+  const route = await ctx.time(async () => {
+    const r = await ctx.app.inject({ method: 'GET', url: ctx.routeUrl });
+    if (r.statusCode !== 200) throw new Error(`${ctx.routeUrl}: ${r.statusCode} ${r.body}`);
+  });
+  process.stdout.write(`reference: GET page breakdown route (rollups) p50 ${route.p50.toFixed(1)} p95 ${route.p95.toFixed(1)}\n`);
+  process.stdout.write(`${'question'.padEnd(24)} ${'source'.padEnd(8)} ${'v2 p50'.padStart(9)} ${'v2 p95'.padStart(9)} ${'push p50'.padStart(9)} ${'push p95'.padStart(9)} ${'v2/push'.padStart(8)} ${'push/route'.padStart(10)}  target\n`);
+  for (const question of QUESTIONS) {
+    const body = { site_id: ctx.site, metrics: question.metrics, dimensions: question.dimensions, filters: question.filters, date_range: ctx.days, pagination: { limit: LIMIT } };
+    let source = '';
+    const v2 = await ctx.time(async () => {
+      const r = await ctx.app.inject({ method: 'POST', url: '/api/v2/query', payload: body });
+      if (r.statusCode !== 200) throw new Error(`${question.name}: ${r.statusCode} ${r.body}`);
+      source = r.json<{ meta: { source?: string } }>().meta.source ?? '';
+    });
+    // The events plan with the fragments: the same parameters fromEvents gives it (whole days, k).
+    const q = { metrics: question.metrics, dimensions: question.dimensions, filters: parseFilters(question.filters), orderBy: [], limit: LIMIT, offset: 0, goals: [] } as unknown as EventsQuery;
+    const params: Record<string, unknown> = { ...ctx.params };
+    const sql = withPushdown(eventsSql(q, params), visitPushdown(q.filters, params));
+    const pushed = source === 'events' ? await ctx.time(() => db.rows(sql, params)) : undefined;
+    const ratio = pushed === undefined ? '' : `${(v2.p95 / pushed.p95).toFixed(1)}x`;
+    const vsRoute = pushed === undefined ? '' : `${(pushed.p95 / route.p95).toFixed(1)}x`;
+    const best = Math.min(v2.p95, pushed?.p95 ?? Infinity);
+    process.stdout.write(`${question.name.padEnd(24)} ${source.padEnd(8)} ${v2.p50.toFixed(1).padStart(9)} ${v2.p95.toFixed(1).padStart(9)} ${(pushed?.p50.toFixed(1) ?? '-').padStart(9)} ${(pushed?.p95.toFixed(1) ?? '-').padStart(9)} ${ratio.padStart(8)} ${vsRoute.padStart(10)}  ${best < TARGET_MS ? 'met' : 'MISSED'}\n`);
+  }
+  process.stdout.write(`load average after: ${load()}\n`);
+}
