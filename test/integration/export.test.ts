@@ -37,7 +37,7 @@ const rows: EventRow[] = visits.flatMap((v) => {
   const base = {
     site: SITE, host: SITE, query: '', utm_source: '', utm_medium: '', utm_term: '', session: String(5000 + v.visitor), visitor: String(v.visitor),
     salt_domain: String(v.domain), browser: v.browser[0], browser_version: v.browser[1], os: v.os, os_version: '', device: 'desktop', screen: 'l',
-    country: v.country, lang: 'en', src: 'beacon',
+    country: v.country, lang: 'en', src: 'beacon' as const,
   };
   const views = v.pages.map((path, i) => ({
     ...base, ts: D0 + 9 * 3600 + v.visitor * 600 + i * 60, event: 'pageview', path,
