@@ -5,6 +5,7 @@ import { createLogger, loadConfig, type Config, type Logger } from '@tokumei/con
 import {
   InstanceSink, KafkaSink, WallClock, createProgress, formatReport, resolveFormat, runImport, type RecordSink,
 } from '@tokumei/import';
+import { IMPORT_ENGINE } from '@tokumei/store';
 import { IMPORT_CHUNK_RECORDS } from '@tokumei/worker';
 import { saltRegister } from './compose-worker.js';
 import { findRunningInstance } from './instance.js';
@@ -61,7 +62,8 @@ async function openSink(config: Config, logger: Logger, progress: (message: stri
     }
     return new InstanceSink(instance.ingest, instance.controlToken);
   }
-  return LocalSink.open(config, logger);
+  // This process runs the engine only for the import: it starts it with the settings that bound its memory.
+  return LocalSink.open(config, logger, IMPORT_ENGINE);
 }
 
 export async function importCommand(argv: readonly string[]): Promise<number> {

@@ -1,7 +1,7 @@
 import type { Config, Logger } from '@tokumei/config';
 import type { RecordSink, SinkMessage } from '@tokumei/import';
 import type { SaltStore } from '@tokumei/privacy';
-import { createStoreClient, migrate, type StoreClient } from '@tokumei/store';
+import { createStoreClient, migrate, type EmbeddedEngine, type StoreClient } from '@tokumei/store';
 import { handleDirect, type Worker } from '@tokumei/worker';
 import { Registry } from 'prom-client';
 import { importWorker, openWorkerParts, saltRegister } from './compose-worker.js';
@@ -16,8 +16,9 @@ export class LocalSink implements RecordSink {
 
   private constructor(private readonly store: StoreClient, private readonly salts: SaltStore, private readonly worker: Worker) {}
 
-  static async open(config: Config, logger: Logger): Promise<LocalSink> {
-    const store = await createStoreClient(config);
+  /** `engine`: how the embedded engine starts (the import's bounds on its memory, `IMPORT_ENGINE`). */
+  static async open(config: Config, logger: Logger, engine?: EmbeddedEngine): Promise<LocalSink> {
+    const store = await createStoreClient(config, engine);
     try {
       await migrate(store.client, config, logger.child({ module: 'migrate' }));
       const parts = await openWorkerParts({ config, logger, client: store.client, register: saltRegister(config, undefined), registry: new Registry() });

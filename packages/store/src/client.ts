@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '@tokumei/config';
+import type * as Chdb from 'chdb';
 
 export type StoreKind = 'embedded' | 'server';
 
@@ -12,11 +13,55 @@ export interface StoreClient {
 }
 
 /**
+ * How the embedded engine (chDB) starts. Both parts take effect only when this store is the first thing in the
+ * process to start it: libchdb reads its allocator options once, when it is loaded, and later connections to the
+ * same data directory share the engine the first one started. `createStoreClient` reads both back and refuses to
+ * open a store that did not get them, so a bound that is silently not applied cannot pass for one that is.
+ */
+export interface EmbeddedEngine {
+  /** jemalloc options (`opt.*` names, comma-separated) for libchdb's allocator. */
+  readonly allocator?: string;
+  /** Server settings (`system.server_settings`), given to the engine as its start-up arguments. */
+  readonly serverSettings?: Readonly<Record<string, number>>;
+}
+
+/**
+ * The engine of `tokumei import` (no Tokumei running: the import stores its records itself). Measured on 8 KB agents,
+ * a new one per line (bench/import, packages/import/README.md "Where the in-process import's memory goes"):
+ * - `dirty_decay_ms:0`: chDB's build keeps freed pages for 5 s (`dirty_decay_ms:5000`) before returning them, so
+ *   every insert's garbage was still resident at the next one: jemalloc resident 163 MB against 77 MB allocated at
+ *   the peak of 100 k lines; with 0, 79 MB resident for 67 MB allocated (peak RSS 525–545 → 489–501 MB, three runs each). libchdb's jemalloc
+ *   reads `JE_MALLOC_CONF`, not `MALLOC_CONF` (its stats say so: "Environment variable MALLOC_CONF" shows the
+ *   prefixed variable's value).
+ * - One merge at a time (`background_pool_size` 1 and a concurrency ratio of 1; chDB's default allows 4), and none
+ *   started while merges hold more than 64 MB: merges, not inserts, are what grows with the run. Four concurrent
+ *   merges took MemoryTracking from 33 to 91 MB on 300 k lines. This bounds how many merges add up, not what one
+ *   costs: late in 1 M lines a single merge of 8 parts still took jemalloc from 47 to 132 MB allocated, and the peak
+ *   was no lower (with `dirty_decay_ms:0`: 570 MB over all 1 M lines without them, 570 MB by line 584 k with). Kept because they cost the
+ *   import nothing (inserts never wait for merges; parts stay a little longer unmerged, 30–50 active measured).
+ * Not set, because they measured nothing here: the caches (`mark_cache_size`, `primary_index_cache_size`, … are
+ * ceilings, and an import reads too little to fill them: MarkCacheBytes stayed 0).
+ * `tokumei start` keeps chDB's defaults: its queries would pay for returning pages at once (a page fault on every
+ * reuse), and one merge at a time is too few for live traffic on many tables.
+ */
+export const IMPORT_ENGINE: EmbeddedEngine = {
+  allocator: 'dirty_decay_ms:0',
+  serverSettings: {
+    background_pool_size: 1,
+    background_merges_mutations_concurrency_ratio: 1,
+    merges_mutations_memory_usage_soft_limit: 64 * 1024 * 1024,
+  },
+};
+
+/** The variable libchdb's jemalloc reads its options from (built with the `je_` prefix). */
+const ALLOCATOR_VARIABLE = 'JE_MALLOC_CONF';
+
+/**
  * `@clickhouse/client` everywhere: a server when CLICKHOUSE_URL is set, otherwise ClickHouse's own engine in this
  * process (chDB) on TOKUMEI_DATA_DIR. chDB is loaded only here and only in embedded mode, so an ingest-only process
- * never maps its 500 MB library.
+ * never maps its 500 MB library. `engine` configures the embedded engine (ignored with a server).
  */
-export async function createStoreClient(config: Pick<Config, 'clickhouseUrl' | 'dataDir'>): Promise<StoreClient> {
+export async function createStoreClient(config: Pick<Config, 'clickhouseUrl' | 'dataDir'>, engine: EmbeddedEngine = {}): Promise<StoreClient> {
   if (config.clickhouseUrl !== undefined) {
     const client = createClient({
       url: config.clickhouseUrl,
@@ -27,18 +72,67 @@ export async function createStoreClient(config: Pick<Config, 'clickhouseUrl' | '
   }
   const dir = path.join(config.dataDir, 'clickhouse');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const chdb = await loadChdb(engine.allocator);
+  const settings = Object.entries(engine.serverSettings ?? {});
+  // The first connection starts the engine, with these arguments; the client's connection below joins it.
+  const starter = settings.length === 0 ? undefined : new chdb.Session(dir, { connectionArgs: settings.map(([name, value]) => `--${name}=${value}`) });
   const { createChdbConnection } = await import('chdb/connection');
-  const { drainPending } = await import('chdb');
   // chdb implements @clickhouse/client-common's Connection; @clickhouse/client bundles its own copy of those types.
   const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  starter?.close();
   const client = createClient({ connection });
-  return {
-    kind: 'embedded',
-    client,
-    close: async () => {
-      await client.close();
-      // chDB's close returns before the engine lets go of the directory; wait, so the next open cannot race it.
-      await drainPending();
-    },
+  const close = async () => {
+    await client.close();
+    // chDB's close returns before the engine lets go of the directory; wait, so the next open cannot race it.
+    await chdb.drainPending();
   };
+  try {
+    await checkEngine(client, engine, settings);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { kind: 'embedded', client, close };
+}
+
+/**
+ * libchdb's allocator reads its options from the environment once, while libchdb is loaded; the variable is set
+ * for that moment only, so child processes do not inherit it.
+ */
+async function loadChdb(allocator: string | undefined): Promise<typeof Chdb> {
+  if (allocator === undefined) return import('chdb');
+  // eslint-disable-next-line no-restricted-properties -- written, not read: the one way to reach libchdb's allocator
+  const environment = process.env;
+  const before = environment[ALLOCATOR_VARIABLE];
+  environment[ALLOCATOR_VARIABLE] = allocator;
+  try {
+    return await import('chdb');
+  } finally {
+    if (before === undefined) delete environment[ALLOCATOR_VARIABLE];
+    else environment[ALLOCATOR_VARIABLE] = before;
+  }
+}
+
+/** Reads the engine's settings back: an unknown name or an engine started earlier with others would pass silently. */
+async function checkEngine(client: ClickHouseClient, engine: EmbeddedEngine, settings: readonly (readonly [string, number])[]): Promise<void> {
+  if (settings.length > 0) {
+    const rows = await (await client.query({
+      query: 'SELECT name, value FROM system.server_settings WHERE name IN {names:Array(String)}',
+      query_params: { names: settings.map(([name]) => name) },
+      format: 'JSONEachRow',
+    })).json<{ name: string; value: string }>();
+    const actual = new Map(rows.map((r) => [r.name, r.value]));
+    const wrong = settings.filter(([name, value]) => actual.get(name) !== String(value));
+    if (wrong.length > 0) {
+      throw new Error(`the embedded engine runs without ${wrong.map(([name, value]) => `${name}=${value} (has ${actual.get(name) ?? 'no such setting'})`).join(', ')}: it was started earlier in this process with other settings`);
+    }
+  }
+  if (engine.allocator !== undefined) {
+    const stats = await (await client.query({ query: 'SELECT * FROM system.jemalloc_stats', format: 'JSONEachRow' })).json<Record<string, string>>();
+    const text = Object.values(stats[0] ?? {}).join('');
+    const read = /Environment variable MALLOC_CONF: "([^"]*)"/.exec(text)?.[1];
+    if (read !== engine.allocator) {
+      throw new Error(`libchdb's allocator runs with options "${read ?? '?'}", not "${engine.allocator}": libchdb was loaded earlier in this process`);
+    }
+  }
 }
