@@ -45,11 +45,21 @@ const GLUED_AT = /atmark|attomark|atomark|attomaaku/iu;
 /** A honorific glued to a name (`Tanakasama`, `Yamadasensei`); `san` and `kun` end English words too (`artisan`). */
 const GLUED_HONORIFIC = /\p{L}{3,}(?:sama|sensei|dono)$/iu;
 
+const DOTTED_PAIR = /\p{L}\.\p{L}/u;
+const DOMAIN_TAIL = /\p{L}\.(?:com|net|org|jp|io|me|info|biz|example)$/iu;
+/** A dotted local part next to a domain or a provider, with another separator between (`jane.doe:example.com`, `gmail:jane.doe`). */
+function dottedLocalPart(form: string): boolean {
+  const parts = form.toLowerCase().split(/[^\p{L}\p{N}.]+/u).filter((part) => part !== '');
+  if (parts.length < 2 || !parts.some((part) => DOTTED_PAIR.test(part))) return false;
+  return parts.some((part) => DOMAIN_TAIL.test(part)) ? parts.filter((part) => DOTTED_PAIR.test(part)).length >= 2
+    : parts.some((part) => PROVIDER_WORDS.has(part));
+}
+
 function nameVerdict(text: string): string | undefined {
   const form = matchForm(text);
   // Words glued to numbers or by case (`Chiyoda-ku1-1-1`, `MrTakahashi`, `Minato-kuTokyo`) are words too.
   const spaced = form.replace(SEPARATORS, ' ').replace(/(\p{Ll})(?=\p{Lu})|(\p{L})(?=\p{N})|(\p{N})(?=\p{L})/gu, '$1$2$3 ').trim();
-  if (GLUED_AT.test(form) || DOTTED_HOST.test(form)) return ':email';
+  if (GLUED_AT.test(form) || DOTTED_HOST.test(form) || dottedLocalPart(form)) return ':email';
   if (spaced.split(' ').some((word) => GLUED_HONORIFIC.test(word))) return ':name';
   const pattern = classify(spaced);
   if (pattern !== undefined) return pattern;

@@ -33,7 +33,8 @@ export function suffixLength(labels: readonly string[]): number {
 const MAILBOX_DOMAINS = new Set(['gmail.com', 'googlemail.com', 'docomo.ne.jp', 'ezweb.ne.jp', 'softbank.ne.jp', 'i.softbank.jp',
   'au.com', 'icloud.com', 'me.com', 'mac.com', 'hotmail.com', 'hotmail.co.jp', 'ymail.com', 'protonmail.com', 'proton.me',
   'pm.me', 'gmx.net', 'gmx.de', 'gmx.com', 'yandex.ru', 'mail.ru', 'qq.com', 'email.ne.jp', 'willcom.com', 'pdx.ne.jp',
-  'disney.ne.jp', 'emobile.ne.jp', 'uqmobile.jp', 'ybb.ne.jp', 'excite.co.jp']);
+  'disney.ne.jp', 'emobile.ne.jp', 'uqmobile.jp', 'ybb.ne.jp', 'excite.co.jp', 'outlook.com', 'outlook.jp', 'live.jp', 'yahoo.ne.jp',
+  'ymobile.ne.jp']);
 const MAILBOX_SERVICE_LABELS = new Set(['www', 'm', 'mail', 'webmail', 'smt', 'service', 'id', 'login', 'accounts', 'account',
   'support', 'help', 'imap', 'smtp', 'pop', 'mx', 'web', 'api', 'static', 'cdn']);
 
@@ -106,6 +107,8 @@ export function judgeHostLabels(labels: readonly string[]): string[] {
   const suffix = suffixLength(labels);
   const registrable = labels.length - suffix - 1;
   for (let i = 0; i <= registrable; i++) out[i] = labelVerdict(labels[i] ?? '', i < registrable) ?? out[i] ?? '';
+  // A provider's name where the top-level domain goes (`jane.doe.gmail`): a mailbox, not a host.
+  if (labels.length > 1 && PROVIDER_WORDS.has(labels[labels.length - 1] ?? '')) return labels.map(() => ':email');
   for (const domain of MAILBOX_DOMAINS) {
     const parts = domain.split('.').length;
     if (labels.length > parts && labels.slice(-parts).join('.') === domain) {

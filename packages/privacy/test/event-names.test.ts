@@ -48,7 +48,8 @@ describe('event names: each class, in every separator', () => {
   });
 
   it('dotted provider domains with a local part in front', () => {
-    for (const name of ['jane.doe.gmail.com', 'jane.doe.docomo.ne.jp', 'taro.yamada.ezweb', 'jane.doe.yahoo.co.jp', 'hanako.icloud.com']) {
+    for (const name of ['jane.doe.gmail.com', 'jane.doe.docomo.ne.jp', 'taro.yamada.ezweb', 'jane.doe.yahoo.co.jp', 'hanako.icloud.com',
+      'jane.doe:example.com', 'jane.doe_example.com', 'gmail:jane.doe', 'jane.doeatexample.com', 'taro.yamadaatmarkdocomo']) {
       expect(scrubEvent(name), name).toBe(':email');
     }
   });
@@ -57,6 +58,14 @@ describe('event names: each class, in every separator', () => {
     for (const name of ['090----1234----5678', '090-_-_-1234-_-_-5678', '4758----4620----7935', 'pin_1234', 'n4758']) {
       expect(scrubEvent(name), name).toMatch(/^:(phone|id|value)$/);
     }
+  });
+
+  it('words glued to numbers, by case or to an honorific', () => {
+    expect(scrubEvent('Chiyoda-ku1-1-1')).toBe(':address');
+    expect(scrubEvent('Minato-kuTokyo')).toBe(':address');
+    expect(scrubEvent('MrTakahashi')).toBe(':name');
+    expect(scrubEvent('Tanakasama')).toBe(':name');
+    expect(scrubEvent('OGKTP-ISUMZ-VMOCX')).toBe(':token');
   });
 
   it('full-width and percent-encoded forms are read as they are meant', () => {

@@ -70,6 +70,8 @@ describe('hosts: each class of the red team, in every role', () => {
     expectRefused('jane-doe-gmail.com', ':email.com');
     expectRefused('jane-at-gmail.example.com', ':email');
     expectRefused('taro-atmark-docomo.example.com', /^:email/);
+    expectRefused('jane.doe.outlook.jp', ':email.:email.outlook.jp');
+    expectRefused('jane.doe.gmail', ':email.:email.:email');
   });
 
   it('an honorific, title or unit as a label of its own marks its neighbours', () => {
