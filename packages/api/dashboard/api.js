@@ -64,44 +64,21 @@ export async function call(path, options = {}) {
   return body;
 }
 
-/** A page goal's pattern as RE2, the goals model's rule: `*` within one segment, `**` across, the whole path. @param {string} pattern */
-export function goalPattern(pattern) {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-  return `^${escaped.replace(/\*\*|\*/g, (m) => (m === '**' ? '.*' : '[^/]*'))}$`;
-}
-
 /**
- * The dashboard's filters as v2 filters. A goal filter becomes its condition (a page pattern, or the event's name),
- * so every card and table can be filtered by it. @param {Filter[]} filters @param {Goal[]} goals
- * @returns {unknown[]}
+ * The dashboard's filters as v2 filters; a goal filter is v2's own `event:goal` (the events that complete the goal:
+ * a page goal's path pattern, or the event's name). @param {Filter[]} filters @returns {unknown[]}
  */
-export function v2Filters(filters, goals) {
-  return filters.flatMap((f) => /** @type {unknown[]} */ (v2Filter(f, goals)));
+export function v2Filters(filters) {
+  return filters.map((f) => (f.op === 'goal' ? ['is', 'event:goal', f.values] : [f.op, f.dim, f.values]));
 }
 
-/** @param {Filter} f @param {Goal[]} goals @returns {unknown[]} */
-function v2Filter(f, goals) {
-  if (f.op !== 'goal') return [[f.op, f.dim, f.values]];
-  /** @type {unknown[]} */
-  const conditions = f.values.map((name) => goals.find((g) => g.display_name === name)).flatMap((goal) => {
-    if (goal === undefined) return [];
-    return goal.goal_type === 'page' ? [['matches', 'event:page', [goalPattern(goal.page_path ?? '')]]] : [['is', 'event:name', [goal.event_name ?? '']]];
-  });
-  // A goal the site no longer has matches nothing, rather than silently dropping the filter.
-  if (conditions.length === 0) return [['is', 'event:name', ['(unknown goal)']]];
-  return conditions.length === 1 ? conditions : [['or', conditions]];
-}
-
-/** Filters the goal routes take: visit properties and goal names; the rest is left out (the page says so). @param {Filter[]} filters */
-export function goalRouteFilters(filters) {
-  return filters.flatMap((f) => {
-    if (f.op === 'goal') return [['is', 'event:goal', f.values]];
-    return f.dim.startsWith('visit:') ? [[f.op, f.dim, f.values]] : [];
-  });
+/** Filters the funnel route takes: visit properties only; the rest is left out (the page says so). @param {Filter[]} filters */
+export function funnelFilters(filters) {
+  return filters.flatMap((f) => (f.op !== 'goal' && f.dim.startsWith('visit:') ? [[f.op, f.dim, f.values]] : []));
 }
 
 /** @param {Filter[]} filters */
-export const hasNonVisitFilter = (filters) => filters.some((f) => f.op !== 'goal' && !f.dim.startsWith('visit:'));
+export const hasNonVisitFilter = (filters) => filters.some((f) => f.op === 'goal' || !f.dim.startsWith('visit:'));
 
 /**
  * @param {{ site: string, from: string, to: string }} range

@@ -1,9 +1,9 @@
 // @ts-check
 /* global HTMLElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement, HTMLTableElement, Option */
-// Goals (conversions and conversion rate per goal), the funnel (visitors and drop-off per step) and the goal editor.
-// Both goal routes take visit filters and goal names only (an event filter beside goals, which are event conditions
-// themselves, would be ambiguous): the page passes those and says when it left others out.
-import { call, goalRouteFilters, hasNonVisitFilter, saveGoals } from './api.js';
+// Goals (conversions and conversion rate per goal: v2's event:goal with every filter of the view), the funnel
+// (visitors and drop-off per step; its route takes visit filters only, and the page says when it left others out) and
+// the goal editor.
+import { call, funnelFilters, hasNonVisitFilter, query, saveGoals } from './api.js';
 import { $, make } from './dom.js';
 import { metricValue, number, percent } from './format.js';
 import { t } from './i18n.js';
@@ -13,23 +13,21 @@ import { fillTable } from './tables.js';
 /** @typedef {import('./state.js').Filter} Filter */
 /** @typedef {{ label: string, visitors: number | null, suppressed: boolean, dropoff: number | null, dropoff_percentage: number | null, conversion_rate: number | null }} Step */
 
-const GOAL_METRICS = ['visitors', 'events', 'conversion_rate'];
+export const GOAL_METRICS = ['visitors', 'events', 'conversion_rate'];
 
-/** @param {{ site: string, from: string, to: string }} range @param {Filter[]} filters @returns {Promise<import('./tables.js').TableAnswer>} */
+/** @param {{ site: string, from: string, to: string }} range @param {unknown[]} filters v2 filters @returns {Promise<import('./tables.js').TableAnswer>} */
 export async function loadGoals(range, filters) {
-  const f = goalRouteFilters(filters);
-  /** @type {import('./api.js').Answer} */
-  const a = await call('/api/v2/conversions', {
-    body: { site_id: range.site, date_range: [range.from, range.to], metrics: GOAL_METRICS, dimensions: ['event:goal'], ...(f.length > 0 ? { filters: f } : {}) },
-  });
-  return { rows: a.results.map((r) => ({ value: r.dimensions[0] ?? '', metrics: r.metrics })), metrics: GOAL_METRICS, k: a.meta.min_visitors, more: 0 };
+  const a = await query(range, { metrics: GOAL_METRICS, dimensions: ['event:goal'], filters });
+  /** @type {import('./tables.js').TableRow[]} */
+  const rows = a.results.map((r) => ({ value: r.dimensions[0] ?? '', metrics: r.metrics }));
+  if (a.meta.other) rows.push({ value: '(other)', metrics: a.meta.other.metrics, other: true });
+  return { rows, metrics: GOAL_METRICS, k: a.meta.min_visitors, more: 0 };
 }
 
 /**
- * @param {import('./tables.js').TableAnswer | Error} answer @param {Goal[]} goals @param {Filter[]} filters
- * @param {(name: string) => void} filterBy
+ * @param {import('./tables.js').TableAnswer | Error} answer @param {Goal[]} goals @param {(name: string) => void} filterBy
  */
-export function showGoals(answer, goals, filters, filterBy) {
+export function showGoals(answer, goals, filterBy) {
   const table = $('#goals', HTMLTableElement);
   fillTable(table, t('dim.goal'), answer, filterBy);
   if (goals.length === 0 && !(answer instanceof Error)) {
@@ -37,21 +35,21 @@ export function showGoals(answer, goals, filters, filterBy) {
     const cell = body?.querySelector('td');
     if (cell) cell.textContent = t('goals.none');
   }
-  const note = $('#goals-note', HTMLElement);
-  note.hidden = !hasNonVisitFilter(filters);
-  note.textContent = t('goals.visitFiltersOnly');
 }
 
 /** @param {{ site: string, from: string, to: string }} range @param {string[]} steps @param {Filter[]} filters @returns {Promise<{ steps: Step[], k: number }>} */
 export async function loadFunnel(range, steps, filters) {
-  const f = goalRouteFilters(filters).filter((x) => x[1] !== 'event:goal');
+  const f = funnelFilters(filters);
   /** @type {{ steps: Step[], meta: { min_visitors: number } }} */
   const a = await call('/api/v2/funnel', { body: { site_id: range.site, date_range: [range.from, range.to], steps, ...(f.length > 0 ? { filters: f } : {}) } });
   return { steps: a.steps, k: a.meta.min_visitors };
 }
 
-/** @param {{ steps: Step[], k: number } | Error | undefined} answer @param {string[]} chosen */
-export function showFunnel(answer, chosen) {
+/** @param {{ steps: Step[], k: number } | Error | undefined} answer @param {string[]} chosen @param {Filter[]} filters */
+export function showFunnel(answer, chosen, filters) {
+  const note = $('#funnel-note', HTMLElement);
+  note.hidden = chosen.length < 2 || !hasNonVisitFilter(filters);
+  note.textContent = t('goals.visitFiltersOnly');
   const list = $('#funnel', HTMLElement);
   if (answer === undefined) {
     list.replaceChildren(...chosen.map((s) => make('li', s)));

@@ -8,7 +8,7 @@ import { intervalOf, loadSeries, resizeChart, showChart } from './chart.js';
 import { $ } from './dom.js';
 import { EXPORT_TABLE, addCsvButton, download, exportUrl, showExportError } from './export.js';
 import { openDialog, setUpDialog, showChips } from './filters.js';
-import { loadFunnel, loadGoals, showFunnel, showFunnelPicker, showGoalEditor, showGoals } from './goals.js';
+import { GOAL_METRICS, loadFunnel, loadGoals, showFunnel, showFunnelPicker, showGoalEditor, showGoals } from './goals.js';
 import { applyStatic, language, setLanguage, t } from './i18n.js';
 import { utcMidnightLocally } from './format.js';
 import { enterShare, shareToken } from './share.js';
@@ -91,7 +91,7 @@ async function render() {
       showControls(state); // the chips name their dimensions now
     }
     const siteGoals = await goals(state.site);
-    const filters = v2Filters(state.filters, siteGoals);
+    const filters = v2Filters(state.filters);
     const settle = (/** @type {Promise<any>} */ p) => p.then((v) => v, (e) => (e instanceof Error ? e : new Error(String(e))));
     const prop = PROP_KEY.test(state.prop) ? state.prop : '';
     const [cards, cardsBefore, series, seriesBefore, live, tables, goalAnswer, funnel, props] = await Promise.all([
@@ -101,7 +101,8 @@ async function render() {
       compared ? settle(loadSeries(compared, filters, interval)) : undefined,
       settle(call('/api/stats/realtime', { query: { site: state.site } })),
       Promise.all(dimensions.map((d) => settle(loadTable(range, d, filters)))),
-      settle(loadGoals(range, state.filters)),
+      // A site without goals has no goal question to ask.
+      siteGoals.length > 0 ? settle(loadGoals(range, filters)) : { rows: [], metrics: GOAL_METRICS, k, more: 0 },
       state.steps.length >= 2 ? settle(loadFunnel(range, state.steps, state.filters)) : undefined,
       prop ? settle(queryTable(range, [`event:props:${prop}`], ['visitors', 'events'], filters)) : undefined,
     ]);
@@ -116,13 +117,13 @@ async function render() {
       const dim = V2_DIMENSION[d.name];
       fillTable(table, labelOf(d), tables[i], dim ? (value) => filterBy(dim, value) : undefined);
       const exported = EXPORT_TABLE[d.name];
-      if (exported && table.caption) addCsvButton(table.caption, exported, () => exportUrl(current(), v2Filters(current().filters, siteGoals), exported));
+      if (exported && table.caption) addCsvButton(table.caption, exported, () => exportUrl(current(), v2Filters(current().filters), exported));
     });
-    showGoals(goalAnswer, siteGoals, state.filters, (name) => filterBy('event:goal', name, 'goal'));
+    showGoals(goalAnswer, siteGoals, (name) => filterBy('event:goal', name, 'goal'));
     const goalsCaption = $('#goals', HTMLElement).querySelector('caption') ?? $('#goals', HTMLElement).appendChild(document.createElement('caption'));
-    addCsvButton(/** @type {HTMLElement} */ (goalsCaption), 'conversions', () => exportUrl(current(), v2Filters(current().filters, siteGoals), 'conversions'));
+    addCsvButton(/** @type {HTMLElement} */ (goalsCaption), 'conversions', () => exportUrl(current(), v2Filters(current().filters), 'conversions'));
     showFunnelPicker(siteGoals, state.steps);
-    showFunnel(funnel, state.steps);
+    showFunnel(funnel, state.steps, state.filters);
     if (!sharedSite) showGoalEditor(state.site, siteGoals, () => { goalCache = undefined; void render(); });
     const propsBox = $('#props', HTMLElement);
     if (prop && props) {
@@ -185,7 +186,7 @@ function wire() {
   $('#clear-filters', HTMLElement).addEventListener('click', () => navigate({ ...current(), filters: [] }));
   $('#export-zip', HTMLElement).addEventListener('click', () => {
     const state = current();
-    void goals(state.site).then((g) => download(exportUrl(state, v2Filters(state.filters, g)), `${state.site}.zip`)).catch(showExportError);
+    void download(exportUrl(state, v2Filters(state.filters)), `${state.site}.zip`).catch(showExportError);
   });
   $('#funnel-form', HTMLElement).addEventListener('submit', (event) => {
     event.preventDefault();

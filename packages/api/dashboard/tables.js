@@ -38,7 +38,8 @@ export async function loadTable(range, d, filters) {
     const b = await call('/api/stats/breakdown', { query: { ...range, dimension: d.name, limit: String(ROWS) } });
     return { rows: b.rows.map((r) => /** @type {TableRow} */ ({ value: r.value, metrics: [r.visitors, r.pageviews], ...(r.other ? { other: true } : {}) })), metrics: ['visitors', 'pageviews'], k: b.minVisitors, more: b.more ?? 0 };
   }
-  const byEvent = JSON.stringify(filters).includes('"event:name"') || JSON.stringify(filters).includes('"event:props:');
+  // Engagement beacons are a page's: v2 refuses their metrics beside an event name, goal or property filter.
+  const byEvent = /"event:(name|goal|props:)/.test(JSON.stringify(filters));
   const metrics = ['visitors', 'pageviews', ...(dimension === 'event:page' && engagement && !byEvent ? ['time_on_page', 'scroll_depth'] : [])];
   return queryTable(range, [dimension], metrics, filters);
 }

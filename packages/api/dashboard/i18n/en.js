@@ -102,7 +102,7 @@ export default {
   'dim.props': 'Property {key}',
   'goals.title': 'Goals',
   'goals.none': 'No goals for this site yet.',
-  'goals.visitFiltersOnly': 'Goals and funnels are filtered by visit properties (source, country, browser, …) and goals only; page and property filters are not applied here.',
+  'goals.visitFiltersOnly': 'The funnel is filtered by visit properties (source, country, browser, …) only; page, goal and property filters are not applied to it.',
   'goals.edit': 'Edit goals',
   'goals.page': 'Page path (e.g. /thanks/**)',
   'goals.event': 'or event name',
