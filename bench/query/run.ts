@@ -2,7 +2,8 @@
  * bench/query: latency of every stats API endpoint over a 30-day range on 10 M synthetic pseudonymized events,
  * against the same question answered from the per-event table in the same run (same ClickHouse, same data).
  *   npm run bench:query     (BENCH_EVENTS, default 10000000; BENCH_ITERATIONS, default 20; BENCH_DIR, default a temp dir;
- *                            BENCH_ONLY=rollups|filtered runs one half; BENCH_FILTERED_ITERATIONS, default BENCH_ITERATIONS)
+ *                            BENCH_ONLY=rollups|filtered runs one half; BENCH_FILTERED_ITERATIONS, default BENCH_ITERATIONS;
+ *                            BENCH_QUESTIONS=1,3 runs those filtered questions only)
  * Target: p95 < 100 ms for every endpoint; < 300 ms for a filtered breakdown (filtered.ts). Finished days are rolled up first (the worker's rollup job), as in a
  * running deployment; today stays in the state tables.
  */
@@ -116,6 +117,7 @@ try {
     await runFiltered({
       app: filteredApp, client: store.client, site: SITE, days: [date(from), date(today)], params: { site: SITE, from: params.from, to: params.to, k: 5 },
       routeUrl: `/api/stats/breakdown?${range}&dimension=page`, time: (fn) => time(fn, FILTERED_ITERATIONS, 1), limits,
+      ...(process.env.BENCH_QUESTIONS === undefined ? {} : { only: process.env.BENCH_QUESTIONS.split(',').map(Number) }),
     });
     await filteredApp.close();
   }
