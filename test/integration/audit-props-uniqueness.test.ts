@@ -35,7 +35,8 @@ const C = 'bdfghkmnprstvz';
 /** Pronounceable per-visitor labels: five letters, no digit, no random run. */
 const tag = (v: number, a = 0) => `${C[(v + a) % 14]}a${C[(v + a + 4) % 14]}o${C[(v + a + 9) % 14]}`;
 const TAG_HOSTS = Array.from({ length: 12 }, (_, v) => (v % 2 === 0 ? `${tag(v)}.${TAGGED}` : `${tag(v)}.${tag(v, 5)}.${TAGGED}`));
-const TAG_EXTS = Array.from({ length: 12 }, (_, v) => tag(v, 2));
+// Real extensions (the reserved ext keeps no other word since the privacy engine's mime-db list), one per visitor.
+const TAG_EXTS = ['epub', 'azw', 'djvu', 'cbz', 'cbr', 'cb7', 'oxps', 'chm', 'ipynb', 'djv', 'azw3', 'cbt'];
 
 function autoRow(site: string, event: string, props: Record<string, string>, ts: number, visitor: number): Record<string, unknown> {
   return { site, event, host: site, path: '/', browser: 'Firefox', os: 'Linux', country: 'JP', screen: 'desktop', src: 'beacon', props, ts, visitor: String(visitor), session: String(visitor + 1_000_000) };
