@@ -37,8 +37,9 @@ export interface EmbeddedEngine {
  *   started while merges hold more than 64 MB: merges, not inserts, are what grows with the run. Four concurrent
  *   merges took MemoryTracking from 33 to 91 MB on 300 k lines. This bounds how many merges add up, not what one
  *   costs: late in 1 M lines a single merge of 8 parts still took jemalloc from 47 to 132 MB allocated, and the peak
- *   was no lower (with `dirty_decay_ms:0`: 570 MB over all 1 M lines without them, 570 MB by line 584 k with). Kept because they cost the
- *   import nothing (inserts never wait for merges; parts stay a little longer unmerged, 30–50 active measured).
+ *   was no lower (with `dirty_decay_ms:0` and a probe running: 570 MB over 1 M lines without them, 570 MB by line
+ *   584 k with them; the bench with them and no probe: 543 MB). Kept because they cost the import nothing (inserts
+ *   never wait for merges; parts stay unmerged a little longer, 30–50 active measured).
  * Not set, because they measured nothing here: the caches (`mark_cache_size`, `primary_index_cache_size`, … are
  * ceilings, and an import reads too little to fill them: MarkCacheBytes stayed 0).
  * `tokumei start` keeps chDB's defaults: its queries would pay for returning pages at once (a page fault on every
