@@ -1,27 +1,21 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type ConsentPolicy } from '@tokumei/config';
 import { startTokumei, type Running } from '../../apps/tokumei/src/runtime.js';
+import { launchChromium, startSite, type Chromium, type TestSite } from '../helpers/chromium.js';
 import { summary, testConfig, waitUntil, type SummaryBody } from '../helpers/pipeline.js';
 
 // The tracker in a real browser (Debian's Chromium through playwright-core) against the whole in-process pipeline:
 // a test site served here loads /t.js from ingest, and what the browser did must come out of the stats API and
 // ClickHouse exactly, no more and no less.
 
-const CHROMIUM = '/usr/bin/chromium';
 const SITE = 'shop.example.com';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCREENSHOT = path.join(ROOT, 'test-results', 'tracker.png');
 const logger = createLogger({ level: 'warn' });
-
-/** Flags from the project's notes; fresh user data comes from a new context per test. */
-const LAUNCH_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** Beacons are asynchronous and the worker batches: generous for a slow CI machine, quick when things work. */
 const ARRIVAL_MS = 15_000;
@@ -30,28 +24,6 @@ const ARRIVAL_MS = 15_000;
  * condition: the extra beacon (a second send on pagehide, say) is what must not happen, and no condition shows that.
  */
 const SETTLE_MS = 750;
-
-interface Chromium {
-  readonly browser: Browser;
-  /** Chromium's own user agent without "Headless": the worker rightly counts HeadlessChrome as a bot and stores none of it. */
-  readonly userAgent: string;
-}
-
-async function launchChromium(): Promise<Chromium> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}. The browser tests need it: install it with \`apt-get install chromium\` (.ci/run does).`);
-  }
-  let browser: Browser;
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-  } catch (error) {
-    throw new Error(`Chromium at ${CHROMIUM} did not start (reinstall with \`apt-get install chromium\`): ${String(error)}`, { cause: error });
-  }
-  const probe = await browser.newContext();
-  const userAgent = String(await (await probe.newPage()).evaluate('navigator.userAgent')).replace('HeadlessChrome', 'Chrome');
-  await probe.close();
-  return { browser, userAgent };
-}
 
 // Launched by the first test that needs it, not in a hook: without Chromium every test then fails with the install
 // hint, where a failing hook would report them as skipped. Never a skip: that would pass while testing nothing.
@@ -62,18 +34,12 @@ afterAll(async () => {
 });
 
 /** The test site: every path is an HTML page that loads the tracker from ingest; /bare/* omits data-allow-localhost. */
-function startSite(ingestUrl: () => string): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((request, response) => {
-    const pathname = new URL(request.url ?? '/', 'http://site.invalid').pathname;
-    if (pathname === '/favicon.ico') {
-      response.writeHead(404).end();
-      return;
-    }
-    const escaped = pathname.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
-    const optIn = pathname.startsWith('/bare/') ? '' : ' data-allow-localhost';
-    // /engage/* pages are long, so scroll depth means something.
-    const tall = pathname.startsWith('/engage/') ? '<div id="long" style="height: 4000px"></div>' : '';
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(`<!doctype html>
+const startTrackerSite = (ingestUrl: () => string): Promise<TestSite> => startSite({}, (pathname) => {
+  const escaped = pathname.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const optIn = pathname.startsWith('/bare/') ? '' : ' data-allow-localhost';
+  // /engage/* pages are long, so scroll depth means something.
+  const tall = pathname.startsWith('/engage/') ? '<div id="long" style="height: 4000px"></div>' : '';
+  return `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
@@ -87,21 +53,8 @@ function startSite(ingestUrl: () => string): Promise<{ url: string; close: () =>
   <nav><a id="pricing" href="pricing">Pricing</a><a href="/signup">Sign up</a></nav>
   ${tall}
 </body>
-</html>`);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
-      });
-    });
-  });
-}
+</html>`;
+});
 
 interface SentBeacon {
   body: Record<string, unknown>;
@@ -121,12 +74,12 @@ interface Row {
 /** One pipeline (chDB allows one per process at a time), its test site, and per-test browser contexts. */
 function pipelineFixture(policy: ConsentPolicy) {
   let running: Running | undefined;
-  let site: Awaited<ReturnType<typeof startSite>> | undefined;
+  let site: TestSite | undefined;
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
     running = await startTokumei(testConfig({ TOKUMEI_CONSENT_POLICY: policy }), logger);
-    site = await startSite(() => running?.urls.ingest ?? '');
+    site = await startTrackerSite(() => running?.urls.ingest ?? '');
   });
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
