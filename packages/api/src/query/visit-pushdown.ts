@@ -16,6 +16,7 @@ import { VISIT_DIMENSIONS, isEventDimension, isPropsDimension, isVisitDimension,
  *   matches always has such a page view (this is why a filter that mixes exit_page with first-page properties is not
  *   moved). Joined rows of a session whose visit was not kept are dropped: sound only when the filter is false for a
  *   session without page views (whose visit properties are all ''), which `onEmpty` proves or the filter stays out.
+ *   The event rows are narrowed to the candidate sessions too (and session 0, whose rows carry their own values).
  * - Everything else (OR across event and visit properties, goals, `matches`, `is_not` …) is left to the outer WHERE.
  */
 export interface VisitPushdown {
@@ -100,6 +101,9 @@ export function visitPushdown(filters: readonly Filter[], params: Record<string,
         SELECT session${bound} FROM events WHERE ${RANGE} AND event = 'pageview' AND session != 0)
       WHERE ${filterSql(bySide[side], params, { prefix: `${prefix}${side}` })})`);
   }
+  // The event rows of other sessions would be dropped after the join anyway; dropping them before it measured 10–25 %
+  // faster on 10 M events (quiet machine, bench/README.md).
+  if (keys.length > 0) events = `${events} AND (session = 0 OR (${keys.join(' AND ')}))`;
   // The visit subquery names a visit property s_v_*; filterSql reads v_* (always as toString(v_…)).
   const having = visit.length === 0 ? '1' : filterSql(visit, params, { prefix: `${prefix}h` }).replace(/toString\(v_/g, 'toString(s_v_');
   return { events, visits: keys.length === 0 ? '1' : keys.join(' AND '), having, joined: visit.length === 0 ? '1' : '(session = 0 OR s_views > 0)' };
