@@ -1,6 +1,7 @@
 import type { Goal } from '@tokumei/config';
 import { ENGAGED_VISIT_MS } from '@tokumei/schema';
 import { goalsCompletedSql } from '../goals/match.js';
+import { visitPushdown } from './visit-pushdown.js';
 import { filterSql, properties, type Filter } from './filters.js';
 import type { Direction } from './parse.js';
 import {
@@ -21,6 +22,8 @@ export interface EventsQuery {
   readonly offset: number;
   /** The site's goals, when event:goal is a dimension or filtered (else unused). */
   readonly goals: readonly Goal[];
+  /** false: no filter moved into the join's halves (visit-pushdown.ts), the plan it must equal (tests, bench/query). */
+  readonly pushdown?: false;
 }
 
 /** Raw sums of one answer row; the ratios are made from them in TypeScript. */
@@ -93,7 +96,10 @@ const asksEngagement = (q: EventsQuery) => q.metrics.some((m) => ENGAGEMENT_METR
  * its last beacon (`s_duration`); `s_engaged` is that time in ms, which keeps an engaged single-page visit from being a
  * bounce (cellsSql).
  */
-function rows(q: EventsQuery, params: Record<string, unknown>): string {
+function rows(q: EventsQuery, params: Record<string, unknown>, prefix = 'vp'): string {
+  // Filters moved into both halves of the join where the answer provably stays the same (visit-pushdown.ts); the
+  // outer WHERE still applies them all. `prefix` keeps two calls in one query (cells and totals) apart.
+  const push = visitPushdown(q.pushdown === false ? [] : q.filters, params, prefix);
   const asked = [...q.dimensions, ...properties(q.filters)];
   const visit = [...new Set<VisitDimension>(asked.filter(isVisitDimension))];
   const sessions = visit.length > 0 || q.metrics.some((m) => SESSION_METRICS.has(m));
@@ -120,7 +126,7 @@ function rows(q: EventsQuery, params: Record<string, unknown>): string {
   }
   const extra = select.map((c) => `, ${c}`).join('');
   const events = `SELECT toDate(ts) AS day, salt_domain, session, visitor, ts, event, path, host${extra}${own} FROM events${arrayJoin}
-    WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')}${beacons ? '' : " AND event != 'engagement'"}`;
+    WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')}${beacons ? '' : " AND event != 'engagement'"} AND ${push.events}`;
   if (!sessions) return `SELECT *, toUInt64(0) AS s_views, toUInt64(0) AS s_duration, toUInt64(0) AS s_engaged FROM (${events})`;
   const columns = visit.map((d) => `${VISIT_DIMENSIONS[d].session} AS s_${visitColumn(d)}, `).join('');
   const pick = visit.map((d) => `, if(session = 0, r_${visitColumn(d)}, s_${visitColumn(d)}) AS ${visitColumn(d)}`).join('');
@@ -137,9 +143,10 @@ function rows(q: EventsQuery, params: Record<string, unknown>): string {
       SELECT toDate(ts) AS day, salt_domain, session, ${columns}${measures}
       FROM events
       WHERE site = {site:String} AND ts >= {from:DateTime('UTC')} AND ts < {to:DateTime('UTC')} AND session != 0
-            AND ${lengths ? "event IN ('pageview', 'engagement')" : "event = 'pageview'"}
+            AND ${lengths ? "event IN ('pageview', 'engagement')" : "event = 'pageview'"} AND ${push.visits}
       GROUP BY day, salt_domain, session
-      HAVING s_views > 0) AS s USING (day, salt_domain, session)`;
+      HAVING s_views > 0 AND ${push.having}) AS s USING (day, salt_domain, session)
+    WHERE ${push.joined}`;
 }
 
 /**
@@ -199,7 +206,7 @@ function totalsSql(q: EventsQuery, params: Record<string, unknown>): string {
   const kept = q.filters.filter((f) => ![...properties([f])].some((p) => isGoalDimension(p) || isPropsDimension(p)));
   const base: EventsQuery = { ...q, metrics: ['visitors'], dimensions: [], filters: kept };
   return `SELECT day, salt_domain, uniqExactIf(visitor, visitor != 0 AND ${COUNTED}) AS total
-          FROM (${rows(base, params)})
+          FROM (${rows(base, params, 'tp')})
           WHERE ${filterSql(kept, params, { prefix: 't' })}
           GROUP BY day, salt_domain`;
 }
