@@ -74,7 +74,8 @@ const MORE_EXTENSIONS = ['tgz', 'tbz2', 'txz', 'py', 'ipynb', 'azw3', 'sketch', 
   'swift', 'dart', 'lua', 'pl', 'rb', 'php', 'ps1', 'bat', 'cmd', '001', '002', '003', 'patch', 'diff', 'whl', 'gem', 'aab', 'xapk',
   'ipa', 'snap', 'flatpak', 'nupkg', 'crx', 'xpi', 'vsix', 'gguf', 'onnx', 'safetensors', 'parquet', 'ndjson', 'jsonl', 'toml', 'ini',
   'cfg', 'conf', 'log', 'bak', 'sql', 'sqlite', 'db', 'mdb', 'accdb', 'pages', 'numbers', 'keynote', 'hwp', 'jtd'];
-const mimeDb = createRequire(import.meta.url)('mime-db') as Record<string, { readonly extensions?: readonly string[] }>;
+const require = createRequire(import.meta.url);
+const mimeDb = require('mime-db') as Record<string, { readonly extensions?: readonly string[] }>;
 /** Real file extensions: every extension mime-db (jshttp, MIT) knows, the tracker's list and the few above. */
 const KNOWN_EXTENSIONS: ReadonlySet<string> = new Set([
   ...TRACKER_EXTENSIONS, ...MORE_EXTENSIONS, ...Object.values(mimeDb).flatMap((type) => type.extensions ?? []).filter((ext) => EXTENSION.test(ext)),
