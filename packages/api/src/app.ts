@@ -21,7 +21,7 @@ import { exportRoutes } from './routes/export.js';
 
 export interface ApiDeps {
   /** minVisitors (TOKUMEI_MIN_VISITORS) defaults to the setting's default, 5, so callers that predate it stay k-anonymous. */
-  readonly config: Pick<Config, 'apiToken' | 'host'> & Partial<Pick<Config, 'minVisitors' | 'eventsTtlDays' | 'goals'>> & {
+  readonly config: Pick<Config, 'apiToken' | 'host'> & Partial<Pick<Config, 'minVisitors' | 'eventsTtlDays' | 'goals' | 'siteTimeZones'>> & {
     /** TOKUMEI_SITES (config.privacy.sites): the site list shows these; without, only sites that reached k. */
     readonly privacy?: {
       readonly sites: ReadonlySet<string> | undefined;
@@ -92,7 +92,7 @@ export async function buildApiApp(deps: ApiDeps) {
     await api.register(queryRoutes, {
       clickhouse: deps.clickhouse, limits, clock: deps.clock ?? Date.now, minVisitors: deps.config.minVisitors ?? DEFAULT_MIN_VISITORS,
       eventsTtlDays: deps.config.eventsTtlDays ?? DEFAULT_EVENTS_TTL_DAYS,
-      goals: goalOptions.goals,
+      goals: goalOptions.goals, timeZones: deps.config.siteTimeZones,
     });
     await api.register(dimensionsRoutes);
     await api.register(goalsRoutes, goalOptions);

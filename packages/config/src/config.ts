@@ -4,6 +4,7 @@ import { domainToASCII } from 'node:url';
 import { ConfigError } from '@tokumei/errors';
 import { GoalError, parseGoalsFile, type Goal } from './goals.js';
 import { ROLES, SETTINGS, type ConsentPolicy, type Role, type SettingName } from './settings.js';
+import { SiteTimeZonesError, parseSiteTimeZones } from './timezones.js';
 import { UmamiWebsitesError, parseUmamiWebsites } from './umami.js';
 
 export interface Config {
@@ -38,6 +39,8 @@ export interface Config {
   readonly goals: ReadonlyMap<string, readonly Goal[]>;
   /** TOKUMEI_UMAMI_WEBSITES: Umami website id (lower-case UUID) → site, for `POST /api/send`; empty: none. */
   readonly umamiWebsites: ReadonlyMap<string, string>;
+  /** TOKUMEI_SITE_TIMEZONES: site → IANA zone of its reports; a site not listed reports in UTC. */
+  readonly siteTimeZones: ReadonlyMap<string, string>;
 }
 
 export interface PrivacyConfig {
@@ -170,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     logFile: ((file) => (file === undefined ? undefined : path.resolve(file)))(raw('TOKUMEI_LOG_FILE')),
     goals: loadGoals(raw('TOKUMEI_GOALS')),
     umamiWebsites: loadUmamiWebsites(raw('TOKUMEI_UMAMI_WEBSITES')),
+    siteTimeZones: loadSiteTimeZones(raw('TOKUMEI_SITE_TIMEZONES')),
   };
   return config;
 }
@@ -181,7 +185,7 @@ function jsonSetting(name: SettingName, value: string): unknown {
     try {
       text = fs.readFileSync(path.resolve(value), 'utf8');
     } catch (error) {
-      throw new ConfigError(name, `cannot read the ${name === 'TOKUMEI_GOALS' ? 'goals' : 'websites'} file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(name, `cannot read the ${name === 'TOKUMEI_GOALS' ? 'goals' : name === 'TOKUMEI_SITE_TIMEZONES' ? 'time zones' : 'websites'} file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
   try {
@@ -211,6 +215,18 @@ function loadUmamiWebsites(value: string | undefined): ReadonlyMap<string, strin
     return parseUmamiWebsites(json);
   } catch (error) {
     if (error instanceof UmamiWebsitesError) throw new ConfigError('TOKUMEI_UMAMI_WEBSITES', error.message);
+    throw error;
+  }
+}
+
+/** TOKUMEI_SITE_TIMEZONES: `{"<site>": "<IANA zone>"}`, inline or a file, like TOKUMEI_UMAMI_WEBSITES. */
+function loadSiteTimeZones(value: string | undefined): ReadonlyMap<string, string> {
+  if (value === undefined) return new Map();
+  const json = jsonSetting('TOKUMEI_SITE_TIMEZONES', value);
+  try {
+    return parseSiteTimeZones(json);
+  } catch (error) {
+    if (error instanceof SiteTimeZonesError) throw new ConfigError('TOKUMEI_SITE_TIMEZONES', error.message);
     throw error;
   }
 }

@@ -4,3 +4,4 @@ export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './l
 export { isProcessAlive } from './process-alive.js';
 export { GOAL_LIMITS, GoalError, goalJson, parseGoals, parseGoalsFile, type Goal } from './goals.js';
 export { UMAMI_WEBSITES_LIMIT, UmamiWebsitesError, parseUmamiWebsites } from './umami.js';
+export { DEFAULT_TIME_ZONE, SITE_TIMEZONES_LIMIT, SiteTimeZonesError, canonicalTimeZone, parseSiteTimeZones } from './timezones.js';

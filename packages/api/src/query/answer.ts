@@ -17,6 +17,8 @@ export interface QueryContext {
   readonly eventsTtlDays: number;
   /** The site's goals (GoalStore), read when a query asks for or filters on event:goal; none without. */
   readonly goals?: (site: string) => Promise<readonly Goal[]>;
+  /** The site's reporting zone (TOKUMEI_SITE_TIMEZONES); UTC without. */
+  readonly timeZone?: (site: string) => string;
 }
 
 export interface ResultRow { metrics: (number | null)[]; dimensions: string[] }

@@ -17,6 +17,8 @@ export interface QueryRouteOptions {
   readonly eventsTtlDays: number;
   /** The sites' goals, for event:goal and conversion_rate (answered here, in the events plan). */
   readonly goals?: GoalStore;
+  /** TOKUMEI_SITE_TIMEZONES: a site's reporting zone; a site not listed reports in UTC. */
+  readonly timeZones?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -30,7 +32,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRouteOptions> = (app, options)
     const db = limitedDb(options.clickhouse, options.limits);
     const store = options.goals;
     const goals = store === undefined ? undefined : async (site: string) => (await store.get(db, site)).goals;
-    return runQuery(query, { db, now, minVisitors: options.minVisitors, eventsTtlDays: options.eventsTtlDays, goals }, request.body as Record<string, unknown>);
+    return runQuery(query, { db, now, minVisitors: options.minVisitors, eventsTtlDays: options.eventsTtlDays, goals, timeZone: (site) => options.timeZones?.get(site) ?? 'UTC' }, request.body as Record<string, unknown>);
   });
   return Promise.resolve();
 };

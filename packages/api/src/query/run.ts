@@ -6,9 +6,10 @@ import { checkGoalNames } from './goal-names.js';
 import type { ParsedQuery } from './parse.js';
 import { fromRollups, hasCustomEvents, rollupPlan } from './rollups.js';
 import { eventsSql, type ResolvedDimension, type SumsRow } from './sql.js';
-import { isGoalDimension } from './spec.js';
+import { isGoalDimension, isTimeDimension } from './spec.js';
 
 const DAY = 86_400_000;
+const UTC = 'UTC';
 
 /** RE2 patterns are compiled by ClickHouse itself before the question runs, so an invalid one is the client's 400, not a 500. */
 async function checkPatterns(db: StatsDb, list: readonly string[]): Promise<void> {
@@ -29,13 +30,16 @@ async function checkPatterns(db: StatsDb, list: readonly string[]): Promise<void
  * Everything else reads `events`: whole UTC days (a k cell is a day), from the first day events retention still
  * holds whole. A range that reaches before it is answered for the retained part and says so in meta.warnings.
  */
-async function fromEvents(q: ParsedQuery, ctx: QueryContext, body: Record<string, unknown>): Promise<QueryResponse> {
+async function fromEvents(q: ParsedQuery, ctx: QueryContext, body: Record<string, unknown>, zone: string): Promise<QueryResponse> {
   const warnings: string[] = [];
   const retained = Math.ceil((ctx.now - ctx.eventsTtlDays * DAY) / DAY) * DAY;
   let from = Math.floor(q.range.from.getTime() / DAY) * DAY;
   const to = Math.ceil(q.range.to.getTime() / DAY) * DAY;
   if (from !== q.range.from.getTime() || to !== q.range.to.getTime()) {
     warnings.push('date_range was widened to whole UTC days: k-anonymity is judged per day and salt domain');
+  }
+  if (zone !== UTC && q.dimensions.some(isTimeDimension)) {
+    warnings.push(`time buckets are ${zone} time, but date_range is whole UTC days and visitors are counted per UTC day (each day's salt): the first and last ${zone} day may be partial`);
   }
   if (from < retained) {
     from = retained;
@@ -45,7 +49,7 @@ async function fromEvents(q: ParsedQuery, ctx: QueryContext, body: Record<string
   }
   const range = { from: new Date(Math.min(from, to)), to: new Date(to) };
   const dimensions: ResolvedDimension[] = q.dimensions.map((d) => (d === 'time' ? bucket(range) : d));
-  const meta: Record<string, unknown> = { source: 'events', min_visitors: ctx.minVisitors };
+  const meta: Record<string, unknown> = { source: 'events', min_visitors: ctx.minVisitors, time_zone: zone };
   if (warnings.length > 0) meta.warnings = warnings;
   const query = echo(q, range, body, q.dimensions);
   // The site's goals, only when event:goal is asked or filtered (one small query).
@@ -60,7 +64,7 @@ async function fromEvents(q: ParsedQuery, ctx: QueryContext, body: Record<string
     site: q.siteId, from: range.from.toISOString().slice(0, 19).replace('T', ' '), to: range.to.toISOString().slice(0, 19).replace('T', ' '),
     k: ctx.minVisitors,
   };
-  const sql = eventsSql({ metrics: q.metrics, dimensions, filters: q.filters, orderBy: q.orderBy.map(([n, dir]) => [n === 'time' ? bucket(range) : n, dir] as const), limit: q.limit, offset: q.offset, goals }, params);
+  const sql = eventsSql({ metrics: q.metrics, dimensions, filters: q.filters, orderBy: q.orderBy.map(([n, dir]) => [n === 'time' ? bucket(range) : n, dir] as const), limit: q.limit, offset: q.offset, goals, timeZone: zone }, params);
   const rows = await ctx.db.rows<SumsRow>(sql, params);
   const named = rows.filter((r) => r.named === true || r.named === 1);
   const withheld = rows.find((r) => r.named === false || r.named === 0);
@@ -85,6 +89,11 @@ export async function runQuery(q: ParsedQuery, ctx: QueryContext, body: Record<s
   let plan = rollupPlan(q);
   // Unfiltered, a group counts custom events too: the rollups (page views) are that answer only without any.
   if (plan?.kind === 'breakdown' && !plan.pageviewsOnly && await hasCustomEvents(ctx, q.siteId, q.range)) plan = undefined;
+  const zone = ctx.timeZone?.(q.siteId) ?? UTC;
   const answer = plan === undefined ? undefined : await fromRollups(q, plan, ctx, body);
-  return answer ?? fromEvents(q, ctx, body);
+  if (answer === undefined) return fromEvents(q, ctx, body, zone);
+  // The rollups count per UTC day (no time dimension is answered there): say so where the site reports in another zone.
+  answer.meta.time_zone = UTC;
+  if (zone !== UTC) answer.meta.warnings = [...((answer.meta.warnings as string[] | undefined) ?? []), `answered from the rollups, which count per UTC day: date_range is whole UTC days, not ${zone} days`];
+  return answer;
 }

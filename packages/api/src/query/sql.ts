@@ -24,6 +24,8 @@ export interface EventsQuery {
   readonly goals: readonly Goal[];
   /** false: no filter moved into the join's halves (visit-pushdown.ts), the plan it must equal (tests, bench/query). */
   readonly pushdown?: false;
+  /** The IANA zone time buckets are labelled in (TOKUMEI_SITE_TIMEZONES); UTC unless given. */
+  readonly timeZone?: string;
 }
 
 /** Raw sums of one answer row; the ratios are made from them in TypeScript. */
@@ -47,12 +49,14 @@ export interface SumsRow {
   named_visitors: string;
 }
 
+// In the site's reporting zone ({tz}, TOKUMEI_SITE_TIMEZONES, a query parameter): only the labels move; the cells
+// a bucket's numbers are judged in stay (UTC day, salt domain), so a local day across two UTC days is judged per half.
 const BUCKETS: Record<Bucket, string> = {
-  'time:hour': "formatDateTime(toStartOfHour(ts), '%Y-%m-%d %H:00:00')",
-  'time:day': 'toString(toDate(ts))',
+  'time:hour': "formatDateTime(toStartOfHour(ts, {tz:String}), '%Y-%m-%d %H:00:00', {tz:String})",
+  'time:day': 'toString(toDate(ts, {tz:String}))',
   // A week or month that starts before the range is labelled with the range's first day, as Plausible does for weeks.
-  'time:week': "toString(greatest(toMonday(ts), toDate({from:DateTime('UTC')})))",
-  'time:month': "toString(greatest(toStartOfMonth(ts), toDate({from:DateTime('UTC')})))",
+  'time:week': "toString(greatest(toMonday(ts, {tz:String}), toDate({from:DateTime('UTC')}, {tz:String})))",
+  'time:month': "toString(greatest(toStartOfMonth(ts, {tz:String}), toDate({from:DateTime('UTC')}, {tz:String})))",
 };
 
 /** A dimension's value in the rows; `i` names the query parameter of a custom property's key. */
@@ -237,6 +241,7 @@ export function eventsSql(q: EventsQuery, params: Record<string, unknown>): stri
     order.unshift(...(time >= 0 ? [`l${time} ASC`] : [`${sortKey(q.metrics[0] ?? 'visitors', q.dimensions)} DESC`, 'visitors DESC', 'pageviews DESC']));
   }
   params.k_offset = q.offset;
+  params.tz = q.timeZone ?? 'UTC';
   params.engaged_visit_ms = ENGAGED_VISIT_MS;
   params.k_end = q.offset + q.limit;
   const groupBy = (extra: string) => [...d, extra].filter((x) => x !== '').join(', ');
