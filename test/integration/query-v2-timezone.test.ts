@@ -63,11 +63,11 @@ describe('a site reporting in Asia/Tokyo', () => {
     const jp = await ask(JP, range);
     // 10:00 UTC (19:00 JST) stays on 03-01; 16:30 UTC (01:30 JST) and 03-02 03:00 UTC both fall on 03-02.
     expect(table(jp)).toEqual([['2026-03-01', 5], ['2026-03-02', 10]]);
-    expect(jp.meta.time_zone).toBe('Asia/Tokyo');
+    expect(jp.meta).toMatchObject({ time_zone: 'Asia/Tokyo', site_time_zone: 'Asia/Tokyo' });
     expect(jp.meta.warnings).toEqual([expect.stringContaining('time buckets are Asia/Tokyo time, but date_range is whole UTC days')]);
     const utc = await ask(UTC_SITE, range);
     expect(table(utc)).toEqual([['2026-03-01', 10], ['2026-03-02', 5]]);
-    expect(utc.meta.time_zone).toBe('UTC');
+    expect(utc.meta).toMatchObject({ time_zone: 'UTC', site_time_zone: 'UTC' });
     expect(utc.meta.warnings).toBeUndefined();
   });
 
@@ -89,7 +89,7 @@ describe('a site reporting in Asia/Tokyo', () => {
   it('a rollup answer says its days are UTC days', async () => {
     const jp = await ask(JP, { date_range: ['2026-03-01', '2026-03-02'] });
     expect(jp.meta.source).toBe('rollups');
-    expect(jp.meta.time_zone).toBe('UTC');
+    expect(jp.meta).toMatchObject({ time_zone: 'UTC', site_time_zone: 'Asia/Tokyo' });
     expect(jp.meta.warnings).toEqual(['answered from the rollups, which count per UTC day: date_range is whole UTC days, not Asia/Tokyo days']);
     const utc = await ask(UTC_SITE, { date_range: ['2026-03-01', '2026-03-02'] });
     expect(utc.results).toEqual(jp.results);

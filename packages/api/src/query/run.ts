@@ -91,9 +91,14 @@ export async function runQuery(q: ParsedQuery, ctx: QueryContext, body: Record<s
   if (plan?.kind === 'breakdown' && !plan.pageviewsOnly && await hasCustomEvents(ctx, q.siteId, q.range)) plan = undefined;
   const zone = ctx.timeZone?.(q.siteId) ?? UTC;
   const answer = plan === undefined ? undefined : await fromRollups(q, plan, ctx, body);
-  if (answer === undefined) return fromEvents(q, ctx, body, zone);
+  if (answer === undefined) {
+    const events = await fromEvents(q, ctx, body, zone);
+    events.meta.site_time_zone = zone;
+    return events;
+  }
   // The rollups count per UTC day (no time dimension is answered there): say so where the site reports in another zone.
   answer.meta.time_zone = UTC;
+  answer.meta.site_time_zone = zone;
   if (zone !== UTC) answer.meta.warnings = [...((answer.meta.warnings as string[] | undefined) ?? []), `answered from the rollups, which count per UTC day: date_range is whole UTC days, not ${zone} days`];
   return answer;
 }
