@@ -6,7 +6,7 @@
 /** @typedef {import('./state.js').Filter} Filter */
 /** @typedef {{ goal_type: 'page' | 'event', page_path?: string, event_name?: string, display_name: string }} Goal */
 /** @typedef {{ metrics: (number | null)[], dimensions: string[] }} Row */
-/** @typedef {{ results: Row[], meta: { min_visitors: number, folded?: boolean, other?: Row, total_rows?: number, warnings?: string[] } }} Answer */
+/** @typedef {{ results: Row[], meta: { min_visitors: number, folded?: boolean, other?: Row, total_rows?: number, warnings?: string[], time_zone?: string, site_time_zone?: string } }} Answer */
 
 export class ApiError extends Error {
   /** @param {number} status @param {string} code @param {string} message */
@@ -86,7 +86,7 @@ export const hasNonVisitFilter = (filters) => filters.some((f) => f.op === 'goal
  * @returns {Promise<Answer>}
  */
 export function query(range, question) {
-  return call('/api/v2/query', {
+  const asked = call('/api/v2/query', {
     body: {
       site_id: range.site, date_range: [range.from, range.to], metrics: question.metrics,
       ...(question.dimensions ? { dimensions: question.dimensions } : {}),
@@ -95,7 +95,15 @@ export function query(range, question) {
       ...(question.totalRows ? { include: { total_rows: true } } : {}),
     },
   });
+  return asked.then((/** @type {Answer} */ answer) => {
+    const zone = answer.meta.site_time_zone;
+    if (typeof zone === 'string') siteZones.set(range.site, zone);
+    return answer;
+  });
 }
+
+/** A site's reporting zone (TOKUMEI_SITE_TIMEZONES) as its last v2 answer named it (meta.site_time_zone). @type {Map<string, string>} */
+export const siteZones = new Map();
 
 /** @param {string} site @returns {Promise<Goal[]>} */
 export const goalsOf = (site) => call(`/api/sites/${encodeURIComponent(site)}/goals`).then((/** @type {{ goals: Goal[] }} */ b) => b.goals);

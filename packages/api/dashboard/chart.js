@@ -1,7 +1,9 @@
 // @ts-check
 /* global uPlot, getComputedStyle, document, HTMLElement */
-// The chart: visitors and page views per hour (a range of up to two days) or per day, UTC buckets, ticks on whole
-// hours or days, values on hover (uPlot's legend), and the compared period drawn dashed on the same buckets.
+// The chart: visitors and page views per hour (a range of up to two days) or per day, ticks on whole hours or days,
+// values on hover (uPlot's legend), and the compared period drawn dashed on the same buckets. Buckets are UTC, or the
+// site's reporting zone where the answer says so (a filtered chart: v2's meta.time_zone); a zone's wall clock is drawn
+// as if it were UTC, so the axis and the labels need no zone of their own.
 import { call, query } from './api.js';
 import { $ } from './dom.js';
 import { bucket, bucketLong, metricValue } from './format.js';
@@ -10,7 +12,7 @@ import { t } from './i18n.js';
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 /** @typedef {'hour' | 'day'} Interval */
-/** @typedef {{ xs: number[], visitors: (number | null)[], pageviews: (number | null)[] }} Series */
+/** @typedef {{ xs: number[], visitors: (number | null)[], pageviews: (number | null)[], zone: string }} Series */
 
 /** @type {uPlot | undefined} */
 let chart;
@@ -18,12 +20,29 @@ let chart;
 /** @param {{ from: string, to: string }} range @returns {Interval} */
 export const intervalOf = (range) => ((Date.parse(range.to) - Date.parse(range.from)) / DAY + 1 <= 2 ? 'hour' : 'day');
 
-/** Every bucket's start (ms) from the range's first midnight to its last day's end. @param {{ from: string, to: string }} range @param {Interval} interval */
-function buckets(range, interval) {
-  const step = interval === 'hour' ? HOUR : DAY;
-  const out = [];
-  for (let at = Date.parse(range.from); at < Date.parse(range.to) + DAY; at += step) out.push(at);
-  return out;
+/** @type {Map<string, Intl.DateTimeFormat>} */
+const clocks = new Map();
+/** The wall clock of `ms` in `zone`, to the hour, as a UTC timestamp. @param {number} ms @param {string} zone */
+function wallClock(ms, zone) {
+  if (zone === 'UTC') return Math.floor(ms / HOUR) * HOUR;
+  const clock = clocks.get(zone) ?? new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric' });
+  clocks.set(zone, clock);
+  const part = (/** @type {string} */ type) => Number(clock.formatToParts(ms).find((p) => p.type === type)?.value);
+  return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'));
+}
+
+/**
+ * Every bucket's start that the range's UTC days touch (the range is read in UTC days, cells are UTC days): in UTC the
+ * range's hours or days; in another zone its hours on that clock, or its local days, one more at an edge where a UTC day
+ * runs into the next local day. @param {{ from: string, to: string }} range @param {Interval} interval @param {string} zone
+ */
+function buckets(range, interval, zone) {
+  const out = new Set();
+  for (let at = Date.parse(range.from); at < Date.parse(range.to) + DAY; at += HOUR) {
+    const wall = wallClock(at, zone);
+    out.add(interval === 'hour' ? wall : Math.floor(wall / DAY) * DAY);
+  }
+  return [...out].sort((a, b) => a - b);
 }
 
 /**
@@ -33,17 +52,19 @@ function buckets(range, interval) {
  * @returns {Promise<Series>}
  */
 export async function loadSeries(range, filters, interval) {
-  const xs = buckets(range, interval);
   if (filters.length === 0) {
+    const xs = buckets(range, interval, 'UTC');
     /** @type {{ series: { time: string, visitors: number, pageviews: number }[] }} */
     const body = await call('/api/stats/timeseries', { query: { site: range.site, from: range.from, to: range.to, interval } });
     const at = new Map(body.series.map((b) => [Date.parse(b.time), b]));
-    return { xs, visitors: xs.map((x) => at.get(x)?.visitors ?? 0), pageviews: xs.map((x) => at.get(x)?.pageviews ?? 0) };
+    return { xs, visitors: xs.map((x) => at.get(x)?.visitors ?? 0), pageviews: xs.map((x) => at.get(x)?.pageviews ?? 0), zone: 'UTC' };
   }
   const answer = await query(range, { metrics: ['visitors', 'pageviews'], dimensions: [interval === 'hour' ? 'time:hour' : 'time:day'], filters });
-  // time:day answers 2026-11-29, time:hour 2026-11-29 13:00:00, both UTC.
+  // time:day answers 2026-11-29, time:hour 2026-11-29 13:00:00, both on the clock of meta.time_zone.
+  const zone = answer.meta.time_zone ?? 'UTC';
+  const xs = buckets(range, interval, zone);
   const at = new Map(answer.results.map((r) => [parseBucket(r.dimensions[0] ?? ''), r.metrics]));
-  return { xs, visitors: xs.map((x) => at.get(x)?.[0] ?? null), pageviews: xs.map((x) => at.get(x)?.[1] ?? null) };
+  return { xs, visitors: xs.map((x) => at.get(x)?.[0] ?? null), pageviews: xs.map((x) => at.get(x)?.[1] ?? null), zone };
 }
 
 /** @param {string} s */
@@ -70,7 +91,7 @@ export function showChart(series, compared, interval, filtered, k) {
   const hover = (_u, v) => metricValue('visitors', v);
   /** @type {uPlot.Series[]} */
   const lines = [
-    { label: t(interval === 'hour' ? 'chart.hour' : 'chart.day'), value: (_u, v) => (v === null ? '–' : bucketLong(v * 1000, interval)) },
+    { label: t(interval === 'hour' ? 'chart.hour' : 'chart.day', { zone: series.zone }), value: (_u, v) => (v === null ? '–' : bucketLong(v * 1000, interval, series.zone)) },
     { label: t('metric.visitors'), stroke: cssVar('--accent') || '#3d5afe', fill: cssVar('--accent-fill') || 'rgba(61,90,254,0.08)', width: 2, value: hover },
     { label: t('metric.pageviews'), stroke: cssVar('--green') || '#12b76a', width: 2, value: hover },
   ];
@@ -95,6 +116,7 @@ export function showChart(series, compared, interval, filtered, k) {
   }, data, target);
   target.dataset.points = String(series.xs.length);
   target.dataset.interval = interval;
+  target.dataset.zone = series.zone;
   const note = $('#chart-note', HTMLElement);
   note.hidden = !filtered;
   note.textContent = filtered ? t('chart.gaps', { k }) : '';

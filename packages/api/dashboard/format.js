@@ -20,11 +20,14 @@ export function bucket(ms, interval) {
   const options = interval === 'hour' ? { hour: 'numeric', minute: '2-digit' } : { month: 'short', day: 'numeric' };
   return new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', .../** @type {Intl.DateTimeFormatOptions} */ (options) }).format(ms);
 }
-/** The hover label: the whole date, and the hour for an hourly chart. @param {number} ms @param {'hour' | 'day'} interval */
-export function bucketLong(ms, interval) {
+/**
+ * The hover label: the whole date, and the hour for an hourly chart. `zone` names the clock `ms` is on (a site's
+ * reporting zone, chart.js draws its wall clock as if it were UTC). @param {number} ms @param {'hour' | 'day'} interval @param {string} [zone]
+ */
+export function bucketLong(ms, interval, zone = 'UTC') {
   /** @type {Intl.DateTimeFormatOptions} */
   const options = interval === 'hour' ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'full' };
-  return `${new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', ...options }).format(ms)} UTC`;
+  return `${new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', ...options }).format(ms)} ${zone}`;
 }
 /** What 00:00 UTC is on the viewer's clock, for the note ("09:00 in Tokyo"). */
 export function utcMidnightLocally() {

@@ -2,7 +2,7 @@
 /* global document, location, window, setInterval, clearInterval, HTMLElement, HTMLInputElement, HTMLSelectElement, Option */
 // Tokumei's built-in dashboard: plain ES modules, no framework, no build step. Every number shown is an API answer
 // for the view in the URL (state.js); this module wires the controls and asks for everything when the view changes.
-import { call, goalsOf, setToken, v2Filters, whenUnauthorized } from './api.js';
+import { call, goalsOf, setToken, siteZones, v2Filters, whenUnauthorized } from './api.js';
 import { CARD_METRICS, loadCards, showCards, showRealtime } from './cards.js';
 import { intervalOf, loadSeries, resizeChart, showChart } from './chart.js';
 import { $ } from './dom.js';
@@ -132,7 +132,8 @@ async function render() {
     } else propsBox.replaceChildren();
     $('#export-zip', HTMLElement).hidden = false;
     $('#note-k', HTMLElement).textContent = t('note.k', { k });
-    $('#note-utc', HTMLElement).textContent = t('note.utc', { local: utcMidnightLocally() });
+    const zone = siteZones.get(state.site) ?? 'UTC';
+    $('#note-utc', HTMLElement).textContent = [t('note.utc', { local: utcMidnightLocally() }), ...(zone === 'UTC' ? [] : [t('note.zone', { zone })])].join(' ');
     $('#error', HTMLElement).hidden = true;
     document.body.dataset.loaded = location.search;
   } catch (error) {

@@ -41,8 +41,8 @@ export default {
   'change.vs.previous': '{delta} vs previous period',
   'change.vs.year': '{delta} vs last year',
   'chart.label': 'Visitors and page views over time',
-  'chart.day': 'Day (UTC)',
-  'chart.hour': 'Hour (UTC)',
+  'chart.day': 'Day ({zone})',
+  'chart.hour': 'Hour ({zone})',
   'chart.previous': '{metric} (comparison)',
   'chart.gaps': 'Filtered: a bucket with fewer than {k} visitors is withheld (a gap).',
   'filters.add': 'Filter…',
@@ -130,6 +130,7 @@ export default {
   'duration.s': '{s}s',
   'duration.ms': '{m}m {s}s',
   'note.k': 'Privacy: a value (a page, a country, a source …) is shown only on the days it had at least {k} different visitors. Smaller groups are withheld, so no row can point at one person; when at least two such values add up to {k} visitors, they are shown together as “(other)”. The same rule applies to filtered numbers: a filter that selects fewer than {k} visitors shows “–”.',
+  'note.zone': 'This site reports in {zone}: a filtered chart shows {zone} days and hours. The cards, the tables, the unfiltered chart and the date range count whole UTC days, and visitors are always counted per UTC day: the identifier that recognises a returning visitor is made with that UTC day’s salt, which is then destroyed, so nothing can tell that two visits on either side of midnight UTC are one person. A {zone} day spans two UTC days, and its visitors are the sum of its two parts.',
   'note.utc': 'Days are UTC days. A visitor is counted with an identifier that changes every UTC day (its salt is destroyed at midnight UTC), so the same person on two days counts as two visitors, and a day always runs from 00:00 to 24:00 UTC ({local} here).',
   'error.token': 'The API needs a token.',
 };
