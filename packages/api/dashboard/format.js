@@ -1,6 +1,7 @@
 // @ts-check
-// Numbers, durations and dates for the chosen locale (Intl). Days and hours are shown in UTC, the days visitors are
-// counted in; nothing here knows the viewer's time zone except the note that says what UTC midnight is locally.
+// Numbers, durations and dates for the chosen locale (Intl). Days and hours are formatted as UTC: the days visitors are
+// counted in, or a site's reporting zone that chart.js hands over as its wall clock; nothing here knows the viewer's
+// time zone except the note that says what UTC midnight is locally.
 import { locale, t } from './i18n.js';
 
 /** @param {number} n */
