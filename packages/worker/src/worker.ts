@@ -5,6 +5,7 @@ import { decodeRawRecord } from '@tokumei/schema';
 import { cutChunks, dedupToken, type Chunk } from './chunks.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { ClickHouseSink } from './sink.js';
+import type { TransformPool } from './transform-pool.js';
 
 /** How long the worker waits between attempts at a ClickHouse write that failed: doubling from base up to max. */
 export interface RetryPolicy {
@@ -28,6 +29,8 @@ export interface WorkerDeps {
   readonly pseudonymizer: Pseudonymizer;
   readonly logger: Logger;
   readonly metrics: WorkerMetrics;
+  /** Pseudonymize in these threads instead of on this one (`tokumei import`): same engine, same salts, same rows. */
+  readonly pool?: TransformPool;
 }
 
 /**
@@ -154,6 +157,11 @@ export class Worker {
   private async store(batch: PartitionBatch, chunk: Chunk, giveUpAt: number): Promise<void> {
     const started = performance.now();
     if (chunk.action === 'new') await this.retrying(batch, giveUpAt, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, false));
+    if (this.deps.pool !== undefined) {
+      await this.storePooled(this.deps.pool, batch, chunk, giveUpAt);
+      this.deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
+      return;
+    }
     const rows: EventRow[] = [];
     let sliceStart = performance.now();
     // Bots are counted per site and day, never stored as events.
@@ -191,5 +199,20 @@ export class Worker {
     await this.retrying(batch, giveUpAt, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, true));
     this.deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
     this.deps.metrics.rows.inc(rows.length);
+  }
+
+  /** store()'s path with a TransformPool: the same inserts, in the same order, under the same tokens. */
+  private async storePooled(pool: TransformPool, batch: PartitionBatch, chunk: Chunk, giveUpAt: number): Promise<void> {
+    const output = await pool.transform(chunk.messages.map((m) => m.value));
+    for (const { index, reason } of output.unreadable) {
+      // Only the offset and the reason are kept: the payload may hold an IP and never goes anywhere else.
+      this.log.warn({ partition: batch.partition, offset: String(chunk.messages[index]?.offset), reason }, 'unreadable raw record');
+    }
+    for (const [result, n] of Object.entries(output.results)) this.deps.metrics.records.inc({ result }, n);
+    this.countProps(output.props);
+    await this.retrying(batch, giveUpAt, () => this.deps.sink.insertBots(output.bots, dedupToken(batch.topic, batch.partition, chunk, 'bots_daily')));
+    await this.retrying(batch, giveUpAt, () => this.deps.sink.insertEncodedEvents(output.events, dedupToken(batch.topic, batch.partition, chunk, 'events')));
+    await this.retrying(batch, giveUpAt, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, true));
+    this.deps.metrics.rows.inc(output.rows);
   }
 }

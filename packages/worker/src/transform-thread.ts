@@ -1,0 +1,54 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { Pseudonymizer, loadCountryLookup, type PseudonymizeOptions, type SaltSource } from '@tokumei/privacy';
+import { transformBatch } from './transform-batch.js';
+import type { FromThread, ToThread } from './transform-pool.js';
+
+/**
+ * One thread of a TransformPool: the privacy engine on its own core. It holds no salt of its own: each salt is asked
+ * of the parent's SaltStore, and forgotten when the next batch arrives, so a salt the parent destroys is not used
+ * past the batch in hand and nothing is written anywhere by this thread.
+ */
+const port = parentPort;
+if (port === null) throw new Error('transform-thread runs as a worker thread');
+const { options, geo } = workerData as { options: PseudonymizeOptions; geo: boolean };
+
+let nextAsk = 0;
+const asked = new Map<number, (salt: Buffer | undefined) => void>();
+let salts = new Map<string, Promise<Buffer | undefined>>();
+const source: SaltSource = {
+  saltFor(day, run) {
+    const key = `${day}\u0000${run ?? ''}`;
+    let salt = salts.get(key);
+    if (salt === undefined) {
+      const id = (nextAsk += 1);
+      salt = new Promise((resolve) => asked.set(id, resolve));
+      salts.set(key, salt);
+      port.postMessage({ type: 'salt', id, day, run } satisfies FromThread);
+    }
+    return salt;
+  },
+};
+const pseudonymizer = new Pseudonymizer(source, options, geo ? loadCountryLookup() : undefined);
+
+port.on('message', (message: ToThread) => {
+  if (message.type === 'salt') {
+    asked.get(message.id)?.(message.salt === undefined ? undefined : Buffer.from(message.salt));
+    asked.delete(message.id);
+    return;
+  }
+  // This thread runs one batch at a time: the salts of the last one are wiped, and asked for again.
+  for (const salt of salts.values()) void salt.then((bytes) => bytes?.fill(0));
+  salts = new Map();
+  const data = Buffer.from(message.data);
+  const ends = new Uint32Array(message.ends);
+  const values: string[] = [];
+  for (let i = 0, start = 0; i < ends.length; i += 1) {
+    const end = ends[i] ?? start;
+    values.push(data.toString('utf8', start, end));
+    start = end;
+  }
+  transformBatch(pseudonymizer, values).then(
+    (output) => port.postMessage({ type: 'done', id: message.id, output } satisfies FromThread, [output.events.buffer as ArrayBuffer]),
+    (error: unknown) => port.postMessage({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) } satisfies FromThread),
+  );
+});
