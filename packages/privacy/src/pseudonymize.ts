@@ -3,7 +3,7 @@ import { MAX_ENGAGED_MS, type RawRecord } from '@tokumei/schema';
 import { reduceLang, scrubEvent } from './fields.js';
 import { NO_GEO, type CountryLookup } from './geo.js';
 import { checkSite, normalizeSites } from './hosts.js';
-import { keyedHash64 } from './keyed-hash.js';
+import { hashKey } from './keyed-hash.js';
 import { utcDay, type SaltSource } from './salts.js';
 import { scrubProps } from './props.js';
 import { cleanUrl, referrerHost, type UrlOptions } from './url.js';
@@ -118,9 +118,11 @@ export class Pseudonymizer {
     let visitor = '0';
     const salt = signalled && this.options.consentPolicy === 'count' ? undefined : await this.salts.saltFor(utcDay(record.ts), record.run);
     if (salt !== undefined) {
-      // Length-prefixed parts (keyedHash64): no choice of site, sid, IP or agent can forge another's input.
-      if (record.sid !== undefined) session = keyedHash64(salt, ['session', site.site, record.sid]);
-      visitor = keyedHash64(salt, ['visitor', site.site, record.ip, record.ua]);
+      // Length-prefixed parts (keyedHash64): no choice of site, sid, IP or agent can forge another's input. The key
+      // is prepared once per salt and wiped with it (keyed-hash.ts).
+      const key = hashKey(salt);
+      if (record.sid !== undefined) session = key.hash(['session', site.site, record.sid]);
+      visitor = key.hash(['visitor', site.site, record.ip, record.ua]);
     }
     const seconds = Math.floor(record.ts / 1000);
     const props = scrubProps(record.props, site.site, this.propsAllowList, record.event);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { forgetKey } from './keyed-hash.js';
 
 /** A UTC day as `YYYY-MM-DD`. */
 export type UtcDay = string;
@@ -30,12 +31,30 @@ function parseRunKey(key: string): { run: string; day: UtcDay } | undefined {
 /** Records may be stamped slightly ahead of this machine's clock by another machine's. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
+// Every record asks for its day and the day's start, and records span a day or two: both are remembered (bounded,
+// cleared when full). A day holds nothing of a visitor.
+const DAY_MEMO = 64;
+const dayNames = new Map<number, UtcDay>();
+const dayStarts = new Map<UtcDay, number>();
+
 export function utcDay(epochMs: number): UtcDay {
-  return new Date(epochMs).toISOString().slice(0, 10);
+  const index = Math.floor(epochMs / DAY_MS);
+  const known = dayNames.get(index);
+  if (known !== undefined) return known;
+  // Throws for a time outside Date's range, as it always did.
+  const day = new Date(epochMs).toISOString().slice(0, 10);
+  if (dayNames.size >= DAY_MEMO) dayNames.clear();
+  dayNames.set(index, day);
+  return day;
 }
 
 function dayStart(day: UtcDay): number {
-  return Date.parse(`${day}T00:00:00Z`);
+  const known = dayStarts.get(day);
+  if (known !== undefined) return known;
+  const start = Date.parse(`${day}T00:00:00Z`);
+  if (dayStarts.size >= DAY_MEMO) dayStarts.clear();
+  dayStarts.set(day, start);
+  return start;
 }
 
 /**
@@ -84,6 +103,13 @@ function encode(created: number, salt: Buffer): Buffer {
 function decode(value: Buffer): { created: number; salt: Buffer } | undefined {
   if (value.length !== 40) return undefined;
   return { created: Number(value.readBigUInt64BE(0)), salt: Buffer.from(value.subarray(8)) };
+}
+
+/** A salt leaving memory: the hash key prepared from it (keyed-hash.ts) is wiped with it. */
+function wipeSalt(salt: Buffer | undefined): void {
+  if (salt === undefined) return;
+  forgetKey(salt);
+  salt.fill(0);
 }
 
 export function commitment(salt: Buffer): string {
@@ -184,7 +210,7 @@ export class SaltStore implements SaltSource {
     for (const [key, salt] of this.cache) {
       if (!matches(key)) continue;
       this.cache.delete(key);
-      void salt.then((bytes) => bytes?.fill(0), () => undefined);
+      void salt.then(wipeSalt, () => undefined);
     }
   }
 
@@ -200,7 +226,7 @@ export class SaltStore implements SaltSource {
         continue;
       }
       this.cache.delete(day);
-      void salt.then((bytes) => bytes?.fill(0), () => undefined);
+      void salt.then(wipeSalt, () => undefined);
       forgot = true;
     }
     return forgot;
@@ -222,7 +248,7 @@ export class SaltStore implements SaltSource {
   }
 
   async close(): Promise<void> {
-    for (const salt of this.cache.values()) (await salt.catch(() => undefined))?.fill(0);
+    for (const salt of this.cache.values()) wipeSalt(await salt.catch(() => undefined));
     this.cache.clear();
     await this.register.close();
   }
