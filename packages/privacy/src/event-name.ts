@@ -80,8 +80,25 @@ function nameVerdict(text: string): string | undefined {
 
 const ACRONYM = /(?<![\p{L}\p{N}])\p{Lu}{2,4}(?![\p{L}\p{N}])/gu;
 
+/**
+ * Sites send a handful of names (`pageview` on nearly every record), so names found clean are remembered; a name
+ * that held personal data is not, so the cache holds none. Bounded, cleared when full (as url.ts's caches).
+ */
+const cleanNames = new Set<string>();
+const CLEAN_NAME_CACHE = 5000;
+
 /** A custom event name: unchanged when clean in every reading, else the placeholder of what it holds. */
 export function scrubEvent(name: string): string {
+  if (cleanNames.has(name)) return name;
+  const scrubbed = judgeName(name);
+  if (scrubbed === name) {
+    if (cleanNames.size >= CLEAN_NAME_CACHE) cleanNames.clear();
+    cleanNames.add(name);
+  }
+  return scrubbed;
+}
+
+function judgeName(name: string): string {
   const all = readings(name);
   const pattern = classifyReadings(all);
   if (pattern !== undefined) return pattern;

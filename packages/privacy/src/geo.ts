@@ -41,6 +41,8 @@ export function isSpecialPurpose(ip: string): boolean {
     const second = parseInt(first[2] ?? '0', 16);
     if (group !== 0x2001 && group !== 0x2002 && group !== 0x3fff && group < 0x4000) return false;
     if (group === 0x2001 && second >= 0x0200 && second !== 0x0db8) return false;
+    // 2001:db8::/32 is documentation: whatever follows (a valid address or not), the answer is "no country".
+    if (group === 0x2001 && second === 0x0db8) return true;
   }
   let address: ipaddr.IPv4 | ipaddr.IPv6;
   try {

@@ -104,7 +104,31 @@ function joinEmails(judged: Judged[]): Judged[] {
   return out;
 }
 
+/**
+ * Whole paths repeat too (a site's pages, under Zipf): a path whose every part and every rule across parts came out
+ * clean is remembered, per set of configured identity keys; a path with any placeholder in it is not (it held
+ * personal data, or something taken for it). Only paths up to MAX_PATH characters, bounded, cleared when full.
+ */
+const PATH_CACHE_SIZE = 10_000;
+const cleanPaths = new WeakMap<ReadonlySet<string>, Map<string, string>>();
+
 function scrubPath(pathname: string, extraKeys: ReadonlySet<string>): string {
+  let cache = cleanPaths.get(extraKeys);
+  if (cache === undefined) {
+    cache = new Map();
+    cleanPaths.set(extraKeys, cache);
+  }
+  const known = cache.get(pathname);
+  if (known !== undefined) return known;
+  const { path, clean } = judgePath(pathname, extraKeys);
+  if (clean && pathname.length <= MAX_PATH) {
+    if (cache.size >= PATH_CACHE_SIZE) cache.clear();
+    cache.set(pathname, path);
+  }
+  return path;
+}
+
+function judgePath(pathname: string, extraKeys: ReadonlySet<string>): { path: string; clean: boolean } {
   const idKeys = keysOf(extraKeys);
   const judged: Judged[] = [];
   let idNext = false;
@@ -121,8 +145,9 @@ function scrubPath(pathname: string, extraKeys: ReadonlySet<string>): string {
     else judged.push(isHandle(segment.form) ? hit(':id') : segment);
     idNext = isKey;
   }
-  const path = `/${joinNumbers(joinEmails(judged)).map((j) => j.out).join('/')}`;
-  return path.length > MAX_PATH ? `${sliceChars(path, MAX_PATH - 1)}…` : path;
+  const parts = joinNumbers(joinEmails(judged));
+  const path = `/${parts.map((j) => j.out).join('/')}`;
+  return { path: path.length > MAX_PATH ? `${sliceChars(path, MAX_PATH - 1)}…` : path, clean: parts.every((j) => j.hit !== true) };
 }
 
 /**
@@ -144,12 +169,16 @@ function judgeValue(raw: string): string {
 /** What can be split over values and read back together: numbers and addresses (a token split is no longer one). */
 const REASSEMBLED: ReadonlySet<string> = new Set([':phone', ':postal', ':card', ':id', ':email', ':ip']);
 
+const PLAIN_NAME = /^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/;
+
 function allowListed(search: string, allow: ReadonlySet<string>): Map<string, string> {
   const params = new Map<string, string>();
   if (search.length <= 1) return params;
   for (const pair of search.slice(1).split('&')) {
     const eq = pair.indexOf('=');
-    const name = matchForm(displayForm(eq === -1 ? pair : pair.slice(0, eq), true)).toLowerCase();
+    const raw = eq === -1 ? pair : pair.slice(0, eq);
+    // Printable ASCII without `%` and `+` is its own display and match form: only the others need the canonical form.
+    const name = (PLAIN_NAME.test(raw) ? raw : matchForm(displayForm(raw, true))).toLowerCase();
     if (!allow.has(name) || params.has(name)) continue;
     params.set(name, judgeValue(eq === -1 ? '' : pair.slice(eq + 1)));
   }
@@ -179,7 +208,8 @@ export function cleanUrl(text: string, options: UrlOptions, site?: string): Clea
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
   const params = allowListed(url.search, options.queryAllowList);
-  const query = [...params.entries()].sort(([a], [b]) => a.localeCompare(b))
+  // Most pages carry no allow-listed parameter: no array, no sort for them.
+  const query = params.size === 0 ? '' : [...params.entries()].sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   const host = url.hostname.toLowerCase();
   return { host: site === undefined ? host : pageHost(host, site), path: scrubPath(url.pathname, options.pathIdKeys), query, params };

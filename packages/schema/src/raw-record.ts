@@ -58,7 +58,10 @@ export type DecodeResult = { ok: true; record: RawRecord } | { ok: false; reason
 export function decodeRawRecord(bytes: Buffer | Uint8Array | string): DecodeResult {
   let value: unknown;
   try {
-    value = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'));
+    // A view, not a copy, of the bytes (Buffer.from(bytes) copies them): the same text, one allocation less.
+    const text = typeof bytes === 'string' ? bytes
+      : (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8');
+    value = JSON.parse(text);
   } catch {
     return { ok: false, reason: 'not JSON' };
   }

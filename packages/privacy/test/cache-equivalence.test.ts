@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
+import { describe, expect, it } from 'vitest';
+import { cleanUrl, displayForm, isSpecialPurpose, matchForm, scrubEvent, utcDay } from '@tokumei/privacy';
+
+/**
+ * The engine remembers decisions for values that repeat (clean event names, clean paths, plain parameter names, day
+ * names): a remembered answer must be the answer the rules give. Each random input is judged cold (first sight), then
+ * again from the caches, and both must agree; the day name and the documentation range are checked against what
+ * they shortcut.
+ */
+const piece = fc.constantFrom('blog', 'users', 'profile', 'settings', 'jane.doe%40example.com', '090-1234-5678', '090',
+  '1234', '5678', '2026-03-11', '%E5%B1%B1%E7%94%B0%E6%A7%98', '%8ER%93c', 'ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ', 'Kx7QpLmNoPqRsT',
+  '550e8400-e29b-41d4-a716-446655440000', '@jane', '~taro', '', 'a+b', '%ZZ', '198.51.100.7', '千代田区1-1-1', 'page');
+const segment = fc.oneof(piece, fc.string({ maxLength: 12 }), fc.stringMatching(/^[a-z0-9-]{1,20}$/));
+const query = fc.array(fc.tuple(fc.constantFrom('utm_source', 'UTM_Medium', 'ref', 'gclid', 'utm%5Fcampaign', 'ｕｔｍ_term', 'q', 'a+b'), segment), { maxLength: 4 })
+  .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`));
+const url = fc.tuple(fc.array(segment, { maxLength: 6 }), query)
+  .map(([segments, q]) => `https://www.example.com/${segments.join('/')}${q}`);
+const options = { queryAllowList: new Set(['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'ref']), pathIdKeys: new Set(['kunde']) };
+
+describe('cached decisions equal the rules', () => {
+  it('page URLs: cold and warm give the same host, path and query', () => {
+    fc.assert(fc.property(url, (text) => {
+      const cold = cleanUrl(text, options, 'example.com');
+      const warm = cleanUrl(text, options, 'example.com');
+      expect(warm).toEqual(cold);
+    }), { numRuns: 2000 });
+  });
+
+  it('a parameter name of printable ASCII without % and + is its own canonical form (the shortcut in url.ts)', () => {
+    const plain = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).filter((c) => c !== 0x25 && c !== 0x2b).map((c) => String.fromCharCode(c)), maxLength: 30 });
+    fc.assert(fc.property(plain, (name) => {
+      expect(matchForm(displayForm(name, true))).toBe(name);
+    }), { numRuns: 3000 });
+  });
+
+  it('event names: cold and warm give the same name', () => {
+    fc.assert(fc.property(fc.oneof(piece, fc.string({ maxLength: 40 }), fc.array(piece, { maxLength: 4 }).map((p) => p.join('_'))), (name) => {
+      const cold = scrubEvent(name);
+      expect(scrubEvent(name)).toBe(cold);
+    }), { numRuns: 2000 });
+  });
+
+  it('day names are the ISO date of the time', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 8_640_000_000_000_000 }), (ms) => {
+      expect(utcDay(ms)).toBe(new Date(ms).toISOString().slice(0, 10));
+      expect(utcDay(ms)).toBe(new Date(ms).toISOString().slice(0, 10));
+    }), { numRuns: 2000 });
+    expect(() => utcDay(8_640_000_000_000_001)).toThrow(RangeError);
+  });
+
+  it('2001:db8::/32 is special-purpose, as ipaddr.js says', () => {
+    const group = fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16));
+    fc.assert(fc.property(fc.array(group, { minLength: 6, maxLength: 6 }), (groups) => {
+      const ip = `2001:db8:${groups.join(':')}`;
+      expect(ipaddr.parse(ip).range()).not.toBe('unicast');
+      expect(isSpecialPurpose(ip)).toBe(true);
+    }), { numRuns: 500 });
+  });
+});
