@@ -1,4 +1,4 @@
-import { compress, finish, initState } from './sha256.js';
+import { compress, compressDigest, finish, initState } from './sha256.js';
 
 /**
  * HMAC-SHA256 over length-prefixed parts, truncated to 64 bits and returned as a decimal string (ClickHouse UInt64).
@@ -26,7 +26,23 @@ const SLACK = 4 * 8 + 72;
  */
 let scratch = Buffer.alloc(4096);
 const state = new Int32Array(8);
+const digest = new Int32Array(8);
 const block = new Uint8Array(BLOCK);
+
+/** UTF-8 of `text` at `at`; ASCII is copied in JavaScript (most parts are short, a native call costs more). */
+function put(bytes: Buffer, text: string, at: number): number {
+  const n = text.length;
+  if (n <= 256) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      bytes[at + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return bytes.write(text, at, 'utf8');
+}
 
 class Hmac256 implements HashKey {
   private readonly inner = new Int32Array(8);
@@ -51,19 +67,22 @@ class Hmac256 implements HashKey {
     const bytes = scratch;
     let length = 0;
     for (const part of parts) {
-      const written = bytes.write(part, length + 4, 'utf8');
-      bytes.writeUInt32BE(written, length);
+      const written = put(bytes, part, length + 4);
+      bytes[length] = written >>> 24;
+      bytes[length + 1] = (written >>> 16) & 0xff;
+      bytes[length + 2] = (written >>> 8) & 0xff;
+      bytes[length + 3] = written & 0xff;
       length += 4 + written;
     }
     state.set(this.inner);
     finish(state, bytes, length, BLOCK);
     bytes.fill(0, 0, length + 72);
-    for (let i = 0; i < 8; i++) bytes.writeInt32BE(state[i] ?? 0, i * 4);
+    digest.set(state);
     state.set(this.outer);
-    finish(state, bytes, 32, BLOCK);
-    bytes.fill(0, 0, 32 + 72);
+    compressDigest(state, digest);
     const value = (BigInt((state[0] ?? 0) >>> 0) << 32n) | BigInt((state[1] ?? 0) >>> 0);
     state.fill(0);
+    digest.fill(0);
     return value === 0n ? '1' : value.toString();
   }
 

@@ -28,6 +28,22 @@ export function compress(state: Int32Array, bytes: Uint8Array, offset: number): 
     const j = offset + i * 4;
     W[i] = ((bytes[j] ?? 0) << 24) | ((bytes[j + 1] ?? 0) << 16) | ((bytes[j + 2] ?? 0) << 8) | (bytes[j + 3] ?? 0);
   }
+  rounds(state);
+}
+
+/**
+ * Folds HMAC's outer message into `state`: the 32-byte inner digest `inner`, padded, after the 64-byte key block
+ * (768 bits in all), as words: no bytes to write and read back.
+ */
+export function compressDigest(state: Int32Array, inner: Int32Array): void {
+  for (let i = 0; i < 8; i++) W[i] = inner[i] ?? 0;
+  W[8] = 0x80000000 | 0;
+  for (let i = 9; i < 15; i++) W[i] = 0;
+  W[15] = 768;
+  rounds(state);
+}
+
+function rounds(state: Int32Array): void {
   for (let i = 16; i < 64; i++) {
     const x = W[i - 15] ?? 0;
     const y = W[i - 2] ?? 0;
@@ -71,13 +87,21 @@ export function compress(state: Int32Array, bytes: Uint8Array, offset: number): 
  * Pads the message in `bytes[0, length)` in place (the buffer needs 72 bytes of room after it) and folds every block
  * into `state`. `prefixBytes` counts what was folded in before (HMAC's 64-byte key block), for the length field.
  */
-export function finish(state: Int32Array, bytes: Buffer, length: number, prefixBytes: number): void {
+export function finish(state: Int32Array, bytes: Uint8Array, length: number, prefixBytes: number): void {
   let end = length;
   bytes[end++] = 0x80;
   while ((end & 63) !== 56) bytes[end++] = 0;
   const bits = (length + prefixBytes) * 8;
-  bytes.writeUInt32BE(Math.floor(bits / 0x1_0000_0000), end);
-  bytes.writeUInt32BE(bits >>> 0, end + 4);
+  const high = Math.floor(bits / 0x1_0000_0000);
+  const low = bits >>> 0;
+  bytes[end] = high >>> 24;
+  bytes[end + 1] = (high >>> 16) & 0xff;
+  bytes[end + 2] = (high >>> 8) & 0xff;
+  bytes[end + 3] = high & 0xff;
+  bytes[end + 4] = low >>> 24;
+  bytes[end + 5] = (low >>> 16) & 0xff;
+  bytes[end + 6] = (low >>> 8) & 0xff;
+  bytes[end + 7] = low & 0xff;
   end += 8;
   for (let offset = 0; offset < end; offset += 64) compress(state, bytes, offset);
 }

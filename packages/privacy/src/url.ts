@@ -43,6 +43,7 @@ interface Judged {
 const CACHE_SIZE = 20_000;
 const cleanSegments = new Map<string, Judged>();
 const cleanValues = new Map<string, string>();
+const keptTogether = new Set<string>();
 
 function remember<V>(cache: Map<string, V>, key: string, value: V): V {
   if (cache.size >= CACHE_SIZE) cache.clear();
@@ -186,9 +187,17 @@ function allowListed(search: string, allow: ReadonlySet<string>): Map<string, st
   // they are read together: judged together too, and all of them replaced on a hit.
   const values = [...params.values()].filter((v) => v !== '' && !v.startsWith(':'));
   if (values.length > 1) {
-    const together = classify(values.join(' '));
-    if (together !== undefined && REASSEMBLED.has(together)) {
-      for (const [key, value] of params) if (value !== '' && !value.startsWith(':')) params.set(key, together);
+    const joined = values.join(' ');
+    if (!keptTogether.has(joined)) {
+      const together = classify(joined);
+      if (together !== undefined && REASSEMBLED.has(together)) {
+        for (const [key, value] of params) if (value !== '' && !value.startsWith(':')) params.set(key, together);
+      } else {
+        // Values that stay as they are together (a campaign's source, medium and name, every record of it): each is
+        // stored anyway, so remembering them joined keeps nothing the rows do not hold.
+        if (keptTogether.size >= CACHE_SIZE) keptTogether.clear();
+        keptTogether.add(joined);
+      }
     }
   }
   return params;
