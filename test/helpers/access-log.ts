@@ -22,6 +22,8 @@ export interface LogOptions {
    */
   readonly uaBytes?: number;
   readonly uaUnique?: 'line' | 'client';
+  /** Every line a page view (GET, 200 or 304, no asset, no bot): the log GoAccess and an importer both count in full. */
+  readonly pageviewsOnly?: boolean;
 }
 
 const WORDS = ['intro', 'pricing', 'privacy', 'analytics', 'setup', 'guide', 'team', 'careers', 'release', 'notes', 'faq', 'compare', 'security', 'api', 'billing', 'export', 'widgets', 'events'];
@@ -93,7 +95,7 @@ export function writeAccessLog(file: string, options: LogOptions): number {
   };
   const perLine = options.uaBytes !== undefined && options.uaUnique !== 'client';
   const client = () => {
-    const ua = rand() < 0.1 ? BOTS[Math.floor(rand() * BOTS.length)] ?? '' : uas[Math.floor(rand() * uas.length)] ?? '';
+    const ua = rand() < 0.1 && options.pageviewsOnly !== true ? BOTS[Math.floor(rand() * BOTS.length)] ?? '' : uas[Math.floor(rand() * uas.length)] ?? '';
     return { ip: ips[Math.floor(rand() * ips.length)] ?? '', ua: perLine ? ua : pad(ua, clients++), left: 3 + Math.floor(rand() * 25) };
   };
   const active = Array.from({ length: 300 }, client);
@@ -108,13 +110,14 @@ export function writeAccessLog(file: string, options: LogOptions): number {
     // Zipf-like: low indexes far more often.
     const page = paths[Math.floor(paths.length * rand() ** 3)] ?? '/';
     let method = 'GET';
-    let target = r < 0.45 ? ASSETS[Math.floor(rand() * ASSETS.length)] ?? '/' : page;
-    if (r >= 0.45 && rand() < 0.08) target += `?utm_source=${WORDS[Math.floor(rand() * 5)] ?? 'x'}&session=abc${i}`;
+    const only = options.pageviewsOnly === true;
+    let target = r < 0.45 && !only ? ASSETS[Math.floor(rand() * ASSETS.length)] ?? '/' : page;
+    if ((r >= 0.45 || only) && rand() < 0.08) target += `?utm_source=${WORDS[Math.floor(rand() * 5)] ?? 'x'}&session=abc${i}`;
     const m = rand();
-    if (m < 0.02) method = 'POST';
-    else if (m < 0.03) method = 'HEAD';
+    if (m < 0.02 && !only) method = 'POST';
+    else if (m < 0.03 && !only) method = 'HEAD';
     const s = rand();
-    const status = s < 0.04 ? 404 : s < 0.05 ? 500 : s < 0.1 ? 304 : s < 0.12 ? 301 : 200;
+    const status = only ? (s < 0.1 ? 304 : 200) : s < 0.04 ? 404 : s < 0.05 ? 500 : s < 0.1 ? 304 : s < 0.12 ? 301 : 200;
     const referrer = rand() < 0.3 ? `https://www.example.org/search?q=${WORDS[Math.floor(rand() * WORDS.length)] ?? ''}` : '-';
     buffer += `${c.ip} - - [${clfTime(options.start + i * step)}] "${method} ${target} HTTP/1.1" ${status} ${Math.floor(rand() * 50_000)} "${referrer}" "${perLine ? pad(c.ua, i) : c.ua}"\n`;
     if (buffer.length > 1 << 20) {

@@ -3,7 +3,7 @@ import { KafkaBus, type Bus, type Subscriber } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
 import { FileRegister, Pseudonymizer, SaltStore, loadCountryLookup, saltRegisterRetentionMs, type SaltRegister } from '@tokumei/privacy';
 import type { StoreClient } from '@tokumei/store';
-import { ClickHouseSink, IMPORT_CHUNK_RECORDS, Worker, createWorkerMetrics, type WorkerMetrics } from '@tokumei/worker';
+import { ClickHouseSink, IMPORT_CHUNK_RECORDS, Worker, createWorkerMetrics, type TransformPool, type WorkerMetrics } from '@tokumei/worker';
 import type { Registry } from 'prom-client';
 
 /**
@@ -66,10 +66,13 @@ export function busWorker(parts: WorkerParts, config: Config, subscriber: Subscr
   return new Worker({ config, subscriber, sink: parts.sink, logger, pseudonymizer: parts.pseudonymizer, metrics: parts.metrics });
 }
 
-/** The worker `tokumei import` hands records to: the same privacy engine and sink, never consuming the bus. */
-export function importWorker(parts: WorkerParts, logger: Logger): Worker {
+/**
+ * The worker `tokumei import` hands records to: the same privacy engine and sink, never consuming the bus. `pool`:
+ * the privacy engine in threads, on the salts of `parts.salts` (see TransformPool).
+ */
+export function importWorker(parts: WorkerParts, logger: Logger, pool?: TransformPool): Worker {
   return new Worker({
     config: { batchSize: IMPORT_CHUNK_RECORDS }, subscriber: NO_SUBSCRIBER, sink: parts.sink, logger,
-    pseudonymizer: parts.pseudonymizer, metrics: parts.metrics,
+    pseudonymizer: parts.pseudonymizer, metrics: parts.metrics, ...(pool === undefined ? {} : { pool }),
   });
 }

@@ -192,6 +192,7 @@ export async function importInput(input: LineInput, from: Position, options: Imp
     pending = [];
     pendingBytes = 0;
     const [end, endLine] = [lastEnd, line];
+    if (batch.length > 0 && carry.length === 0) sink.prepare?.(batch);
     await inFlight;
     // The batch just stored is garbage now: the moment to collect it, if the heap grew past its budget.
     heap.check();

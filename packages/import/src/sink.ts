@@ -17,6 +17,11 @@ export interface RecordSink {
    * is durable (stored, or acknowledged by Kafka); anything after it must be sent again with what follows.
    */
   send(stream: string, first: number, messages: readonly SinkMessage[]): Promise<number>;
+  /**
+   * Optional: the batch that will be sent next, handed over while the one before is still being stored, so the sink
+   * can start on it (the in-process sink pseudonymizes it in its threads). Whatever `send` is then given is what counts.
+   */
+  prepare?(messages: readonly SinkMessage[]): void;
   /** Once everything was sent: waits until the worker stored it, then destroys the run's salts. */
   finish(run: string): Promise<{ readonly saltsDestroyed: number }>;
   close(): Promise<void>;
