@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 
 const require = createRequire(import.meta.url);
 const AUTOCANNON = require.resolve('autocannon/autocannon.js');
@@ -11,6 +12,8 @@ export interface LoadResult {
   readonly non2xx: number;
   readonly errors: number;
   readonly total: number;
+  /** Responses per status code ("202", "503", …). */
+  readonly statuses: Readonly<Record<string, number>>;
 }
 
 export interface LoadOptions {
@@ -18,6 +21,9 @@ export interface LoadOptions {
   readonly body: string;
   readonly connections: number;
   readonly seconds: number;
+  /** Requests per second over all connections (autocannon's overallRate); unset: as fast as answers come. */
+  readonly rate?: number;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -25,8 +31,10 @@ export interface LoadOptions {
  * server it measures. Bounded by duration, loopback only.
  */
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const headers = Object.entries({ 'content-type': 'text/plain', ...options.headers }).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
   const args = [AUTOCANNON, '--json', '-c', String(options.connections), '-d', String(options.seconds),
-    '-m', 'POST', '-H', 'content-type=text/plain', '-b', options.body, options.url];
+    ...(options.rate === undefined ? [] : ['-R', String(Math.max(1, Math.round(options.rate)))]),
+    '-m', 'POST', ...headers, '-b', options.body, options.url];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -37,12 +45,19 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
       const r = JSON.parse(out) as {
         requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number;
+        duration: number; statusCodeStats?: Record<string, { count: number }>;
       };
-      resolve({ requestsPerSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total });
+      const statuses = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]));
+      resolve({ requestsPerSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total, statuses });
     });
   });
 }
 
 export function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+}
+
+/** The 1-minute load average, printed with every figure: this machine's 2 cores are shared. */
+export function loadAverage(): string {
+  return (os.loadavg()[0] ?? 0).toFixed(2);
 }

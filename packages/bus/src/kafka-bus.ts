@@ -3,7 +3,7 @@ import type { Config, KafkaConfig, Logger } from '@tokumei/config';
 import { createKafka } from './kafka-client.js';
 import { KafkaInspector } from './kafka-inspect.js';
 import { LazyAdmin } from './lazy-admin.js';
-import { KafkaPublisher } from './kafka-publisher.js';
+import { KafkaPublisher, type KafkaPublisherOptions } from './kafka-publisher.js';
 import { KafkaRegister } from './kafka-register.js';
 import { KafkaSubscriber } from './kafka-subscriber.js';
 import { ensureRawTopic, topicRetentionMs } from './kafka-topics.js';
@@ -52,8 +52,10 @@ export class KafkaBus implements Bus {
     return new Map((topic?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
   }
 
-  publisher(): Publisher {
+  /** `tuning`: the publisher's lanes and linger (bench/ingest compares them; the defaults are what it measured best). */
+  publisher(tuning: Pick<KafkaPublisherOptions, 'lanes' | 'lingerMs'> = {}): Publisher {
     const publisher = new KafkaPublisher(this.kafka, {
+      ...tuning,
       topic: this.config.rawTopic,
       maxPending: this.config.busMaxPending,
       partitions: async () => (await (await this.admin.get()).fetchTopicMetadata({ topics: [this.config.rawTopic] })).topics[0]?.partitions ?? [],
