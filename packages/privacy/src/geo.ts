@@ -20,6 +20,8 @@ const SPECIAL_V4: readonly (readonly [number, number])[] = ([
   ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const).map(([net, bits]) => [net.split('.').reduce((acc, o) => acc * 256 + Number(o), 0), bits] as const);
 const IPV4 = /^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$/;
+/** SPECIAL_V4 as [network / 2^(32 − bits), 2^(32 − bits)]: the same comparison, without a closure per address. */
+const SPECIAL_V4_SCALED: readonly (readonly [number, number])[] = SPECIAL_V4.map(([base, bits]) => [Math.floor(base / 2 ** (32 - bits)), 2 ** (32 - bits)] as const);
 
 /**
  * Whether an address is in no country: IANA's special-purpose ranges (private, carrier-grade NAT, loopback,
@@ -29,8 +31,9 @@ const IPV4 = /^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$/;
 export function isSpecialPurpose(ip: string): boolean {
   const v4 = IPV4.exec(ip.startsWith('::ffff:') ? ip.slice(7) : ip);
   if (v4 !== null) {
-    const value = v4.slice(1, 5).reduce((acc, octet) => acc * 256 + Number(octet), 0);
-    return SPECIAL_V4.some(([base, bits]) => Math.floor(value / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits)));
+    const value = ((Number(v4[1]) * 256 + Number(v4[2])) * 256 + Number(v4[3])) * 256 + Number(v4[4]);
+    for (const [network, scale] of SPECIAL_V4_SCALED) if (Math.floor(value / scale) === network) return true;
+    return false;
   }
   // Global unicast 2000::/3 outside 2001::/23 (IETF assignments, Teredo, documentation), 2002::/16 (6to4) and
   // 3fff::/20 (documentation) is

@@ -50,6 +50,20 @@ describe('cached decisions equal the rules', () => {
     expect(() => utcDay(8_640_000_000_000_001)).toThrow(RangeError);
   });
 
+  it('IPv4 special-purpose ranges: the same answer as the registry comparison geo.ts made before', () => {
+    const special = ([['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+      ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
+      ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const).map(([net, bits]) => [net.split('.').reduce((a, o) => a * 256 + Number(o), 0), bits] as const);
+    const before = (octets: readonly number[]): boolean => {
+      const value = octets.reduce((acc, octet) => acc * 256 + octet, 0);
+      return special.some(([base, bits]) => Math.floor(value / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits)));
+    };
+    const octet = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 999 }), fc.constantFrom(0, 10, 100, 127, 169, 172, 192, 198, 203, 224, 240, 255));
+    fc.assert(fc.property(fc.array(octet, { minLength: 4, maxLength: 4 }), fc.boolean(), (octets, mapped) => {
+      expect(isSpecialPurpose(`${mapped ? '::ffff:' : ''}${octets.join('.')}`)).toBe(before(octets));
+    }), { numRuns: 5000 });
+  });
+
   it('2001:db8::/32 is special-purpose, as ipaddr.js says', () => {
     const group = fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16));
     fc.assert(fc.property(fc.array(group, { minLength: 6, maxLength: 6 }), (groups) => {
