@@ -224,6 +224,19 @@ export function cleanUrl(text: string, options: UrlOptions, site?: string): Clea
   return { host: site === undefined ? host : pageHost(host, site), path: scrubPath(url.pathname, options.pathIdKeys), query, params };
 }
 
+const PLAIN_AUTHORITY = /^https?:\/\/((?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*)(?:[/?#\\]|$)/;
+
+/**
+ * The host of `http(s)://host/…` when the host is lower-case letters, digits, hyphens and dots with a last label that
+ * starts with a letter, and nothing else stands before the path: then it is what the URL parser's `hostname` is (no
+ * user info, port, IP form, punycode to check, or character to map; the path, query and fragment never make a URL
+ * invalid). Anything else (undefined) goes through the parser. Referrers are nearly always of this shape.
+ */
+function plainHost(text: string): string | undefined {
+  const host = PLAIN_AUTHORITY.exec(text)?.[1];
+  return host === undefined || host.includes('xn--') ? undefined : host;
+}
+
 /**
  * The referrer's host only, without `www.`, each label judged (an IP literal or a label that carries personal data
  * becomes a placeholder). Empty for none, for anything not http(s), and for the site itself (same-site navigation
@@ -231,6 +244,8 @@ export function cleanUrl(text: string, options: UrlOptions, site?: string): Clea
  */
 export function referrerHost(text: string | undefined, pageHostname: string): string {
   if (text === undefined || text === '') return '';
+  const plain = plainHost(text);
+  if (plain !== undefined) return referrerHostOf(plain, pageHostname);
   let url: URL;
   try {
     url = new URL(text);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { cleanUrl, displayForm, isSpecialPurpose, matchForm, scrubEvent, utcDay } from '@tokumei/privacy';
+import { cleanUrl, displayForm, isSpecialPurpose, matchForm, referrerHost, scrubEvent, scrubHost, utcDay } from '@tokumei/privacy';
 
 /**
  * The engine remembers decisions for values that repeat (clean event names, clean paths, plain parameter names, day
@@ -33,6 +33,32 @@ describe('cached decisions equal the rules', () => {
     fc.assert(fc.property(plain, (name) => {
       expect(matchForm(displayForm(name, true))).toBe(name);
     }), { numRuns: 3000 });
+  });
+
+  it('referrer hosts read without the URL parser are the hostname the parser reads', () => {
+    // The referrer as it was judged before the shortcut: parsed, then its hostname judged.
+    const parsed = (text: string, page: string): string => {
+      try {
+        const url = new URL(text);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') return '';
+        // referrerHostOf (hosts.ts) on the parser's hostname.
+        const bare = url.hostname.toLowerCase().replace(/^www\./, '');
+        return bare === page.replace(/^www\./, '') ? '' : scrubHost(bare).slice(0, 253);
+      } catch {
+        return '';
+      }
+    };
+    const char = fc.constantFrom('a', 'z', 'x', 'n', '0', '9', '-', '.', '..', ':', '@', '%41', '/', '\\', '?', '#', '\t', ' ', 'A', 'É', 'ｅ', '--', 'xn--', '0x', '_', '[', ']');
+    const host = fc.array(char, { minLength: 0, maxLength: 16 }).map((c) => c.join(''));
+    const referrer = fc.tuple(fc.constantFrom('https://', 'http://', 'HTTPS://', 'ftp://', 'https:/', 'https:///', ' https://'), host,
+      fc.constantFrom('', '/', '/path?q=1', '?x', '#f', '\\p', ':8080/', '.', '/%ZZ\t'))
+      .map(([scheme, h, rest]) => `${scheme}${h}${rest}`);
+    fc.assert(fc.property(referrer, fc.constantFrom('example.com', 'www.example.com'), (text, page) => {
+      expect(referrerHost(text, page)).toBe(parsed(text, page));
+    }), { numRuns: 5000 });
+    for (const text of ['https://www.google.com/', 'https://t.co/abc', 'http://a-b--c.example.com?x', 'https://1.2.3.4/', 'https://0x7f.1/', 'https://xn--r8jz45g.jp/', 'https://ab--cd.example/']) {
+      expect(referrerHost(text, 'example.com')).toBe(parsed(text, 'example.com'));
+    }
   });
 
   it('event names: cold and warm give the same name', () => {
