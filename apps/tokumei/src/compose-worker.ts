@@ -61,9 +61,11 @@ export async function openWorkerParts(options: {
 /** Never started: a worker that only handles what it is handed (handleDirect), in import-sized chunks. */
 const NO_SUBSCRIBER: Subscriber = { run: () => Promise.resolve(), stop: () => Promise.resolve() };
 
-/** The worker that consumes the bus. */
-export function busWorker(parts: WorkerParts, config: Config, subscriber: Subscriber, logger: Logger): Worker {
-  return new Worker({ config, subscriber, sink: parts.sink, logger, pseudonymizer: parts.pseudonymizer, metrics: parts.metrics });
+/** The worker that consumes the bus; `pool`: its privacy engine in threads (where ingest shares this thread). */
+export function busWorker(parts: WorkerParts, config: Config, subscriber: Subscriber, logger: Logger, pool?: TransformPool): Worker {
+  return new Worker({
+    config, subscriber, sink: parts.sink, logger, pseudonymizer: parts.pseudonymizer, metrics: parts.metrics, ...(pool === undefined ? {} : { pool }),
+  });
 }
 
 /**
