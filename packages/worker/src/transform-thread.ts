@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Pseudonymizer, loadCountryLookup, type PseudonymizeOptions, type SaltSource } from '@tokumei/privacy';
 import { transformBatch } from './transform-batch.js';
@@ -30,6 +32,25 @@ const source: SaltSource = {
 };
 const pseudonymizer = new Pseudonymizer(source, options, geo ? loadCountryLookup() : undefined);
 
+/**
+ * Each batch's strings and rows are garbage once its rows are sent, but they outlived young collections while the
+ * batch was pseudonymized, so they die in the old generation, which V8 lets grow to several times what is live (as
+ * on the importer's main thread, packages/import/src/heap.ts). Between batches, past this floor or a quarter over
+ * what the last forced collection left, one runs (`gc` from a context of its own, the thread's global untouched).
+ */
+const HEAP_FLOOR_BYTES = 32 * 1024 * 1024;
+let heapLimit = HEAP_FLOOR_BYTES;
+let collect: (() => void) | undefined;
+function checkHeap(): void {
+  if (v8.getHeapStatistics().used_heap_size < heapLimit) return;
+  if (collect === undefined) {
+    v8.setFlagsFromString('--expose-gc');
+    collect = vm.runInNewContext('gc') as () => void;
+  }
+  collect();
+  heapLimit = Math.max(HEAP_FLOOR_BYTES, v8.getHeapStatistics().used_heap_size * 1.25);
+}
+
 port.on('message', (message: ToThread) => {
   if (message.type === 'salt') {
     asked.get(message.id)?.(message.salt === undefined ? undefined : Buffer.from(message.salt));
@@ -48,7 +69,10 @@ port.on('message', (message: ToThread) => {
     start = end;
   }
   transformBatch(pseudonymizer, values).then(
-    (output) => port.postMessage({ type: 'done', id: message.id, output } satisfies FromThread, [output.events.buffer as ArrayBuffer]),
+    (output) => {
+      port.postMessage({ type: 'done', id: message.id, output } satisfies FromThread, [output.events.buffer as ArrayBuffer]);
+      checkHeap();
+    },
     (error: unknown) => port.postMessage({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) } satisfies FromThread),
   );
 });
