@@ -25,7 +25,7 @@ Options:
       --restart          ignore saved checkpoints: import the files from their start again (counts them twice)
       --batch <n>        records sent (and stored) at once; progress is saved after each (default 20000)
       --threads <n>      threads that pseudonymize when this process stores the records itself (default: cores - 1,
-                         at most 4; 0: none, everything on one thread, ~40 MB less memory per thread)
+                         at most 4; 0: none, everything on one thread: slower, 80-160 MB less memory)
   -q, --quiet            no progress output
   -h, --help             this help
 
