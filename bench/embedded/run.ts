@@ -30,7 +30,8 @@ const SITE = 'bench-embedded.example.com';
 const MAX_PENDING = 10_000;
 const BODY = JSON.stringify({ site: SITE, url: `https://${SITE}/products/42?utm_source=bench`, referrer: 'https://www.example.org/', sid: 'bench-session-1', w: 1280, lang: 'en-GB' });
 const HEADERS = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' };
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/tokumei/bin/tokumei.js');
+// BENCH_BIN: another build's CLI (e.g. a worktree of an earlier commit, for a before/after under the same load).
+const BIN = process.env.BENCH_BIN ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/tokumei/bin/tokumei.js');
 
 function line(name: string, r: LoadResult, load: string): string {
   return `${name.padEnd(30)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${String(r.p50Ms).padStart(3)} ms  p99 ${String(r.p99Ms).padStart(4)} ms`
