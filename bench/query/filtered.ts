@@ -2,7 +2,8 @@
  * bench/query's filtered questions (issue 14): `POST /api/v2/query` as the API answers it (the events plan with
  * visit-pushdown.ts's filters moved into the join), against the same question's plan without them (`pushdown: false`,
  * the plan before), and the unfiltered page breakdown route as the rollups' reference, in the same run.
- * Target: p95 < 300 ms for a filtered breakdown over 30 days.
+ * Targets (issue 16, where the filtered questions joined the endpoints' table): p95 < 100 ms and >= 20x faster than the
+ * same question from `events` without the pushdown.
  */
 import os from 'node:os';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -10,7 +11,8 @@ import { limitedDb } from '@tokumei/api';
 import { parseFilters } from '../../packages/api/src/query/filters.js';
 import { eventsSql, type EventsQuery } from '../../packages/api/src/query/sql.js';
 
-const TARGET_MS = 300;
+const TARGET_MS = 100;
+const TARGET_RATIO = 20;
 
 interface Question { readonly name: string; readonly metrics: string[]; readonly dimensions: string[]; readonly filters: unknown[] }
 
@@ -52,7 +54,7 @@ export async function runFiltered(ctx: FilteredContext): Promise<void> {
     if (r.statusCode !== 200) throw new Error(`${ctx.routeUrl}: ${r.statusCode} ${r.body}`);
   });
   process.stdout.write(`reference: GET page breakdown route (rollups) p50 ${route.p50.toFixed(1)} p95 ${route.p95.toFixed(1)}\n`);
-  process.stdout.write(`${'question'.padEnd(24)} ${'source'.padEnd(8)} ${'v2 p50'.padStart(9)} ${'v2 p95'.padStart(9)} ${'nopush p50'.padStart(10)} ${'nopush p95'.padStart(10)} ${'nopush/v2'.padStart(9)} ${'v2/route'.padStart(9)}  target\n`);
+  process.stdout.write(`${'question'.padEnd(24)} ${'source'.padEnd(8)} ${'v2 p50'.padStart(9)} ${'v2 p95'.padStart(9)} ${'nopush p50'.padStart(10)} ${'nopush p95'.padStart(10)} ${'nopush/v2'.padStart(9)} ${'v2/route'.padStart(9)}  < ${TARGET_MS} ms  >= ${TARGET_RATIO}x  load\n`);
   for (const [i, question] of QUESTIONS.entries()) {
     if (ctx.only !== undefined && !ctx.only.includes(i + 1)) continue;
     const body = { site_id: ctx.site, metrics: question.metrics, dimensions: question.dimensions, filters: question.filters, date_range: ctx.days, pagination: { limit: LIMIT } };
@@ -71,7 +73,7 @@ export async function runFiltered(ctx: FilteredContext): Promise<void> {
     const plain = source === 'events' ? await ctx.time(() => limitedDb(ctx.client, ctx.limits).rows(sql, params)) : undefined;
     const ratio = plain === undefined ? '' : `${(plain.p95 / v2.p95).toFixed(1)}x`;
     const vsRoute = `${(v2.p95 / route.p95).toFixed(1)}x`;
-    process.stdout.write(`${question.name.padEnd(24)} ${source.padEnd(8)} ${v2.p50.toFixed(1).padStart(9)} ${v2.p95.toFixed(1).padStart(9)} ${(plain?.p50.toFixed(1) ?? '-').padStart(10)} ${(plain?.p95.toFixed(1) ?? '-').padStart(10)} ${ratio.padStart(9)} ${vsRoute.padStart(9)}  ${v2.p95 < TARGET_MS ? 'met' : 'MISSED'}\n`);
+    process.stdout.write(`${question.name.padEnd(24)} ${source.padEnd(8)} ${v2.p50.toFixed(1).padStart(9)} ${v2.p95.toFixed(1).padStart(9)} ${(plain?.p50.toFixed(1) ?? '-').padStart(10)} ${(plain?.p95.toFixed(1) ?? '-').padStart(10)} ${ratio.padStart(9)} ${vsRoute.padStart(9)}  ${(v2.p95 < TARGET_MS ? 'met' : 'MISSED').padEnd(8)} ${(plain === undefined ? '-' : plain.p95 / v2.p95 >= TARGET_RATIO ? 'met' : 'MISSED').padEnd(7)} ${os.loadavg()[0]?.toFixed(2)}\n`);
   }
   process.stdout.write(`load average after: ${load()}\n`);
 }

@@ -4,7 +4,8 @@
  *   npm run bench:query     (BENCH_EVENTS, default 10000000; BENCH_ITERATIONS, default 20; BENCH_DIR, default a temp dir;
  *                            BENCH_ONLY=rollups|filtered runs one half; BENCH_FILTERED_ITERATIONS, default BENCH_ITERATIONS;
  *                            BENCH_QUESTIONS=1,3 runs those filtered questions only)
- * Target: p95 < 100 ms for every endpoint; < 300 ms for a filtered breakdown (filtered.ts). Finished days are rolled up first (the worker's rollup job), as in a
+ * Targets (issue 16): every endpoint's p95 < 100 ms and >= 20x faster than the same question from `events`, the
+ * filtered questions of filtered.ts included. Finished days are rolled up first (the worker's rollup job), as in a
  * running deployment; today stays in the state tables.
  */
 import fs from 'node:fs';
@@ -21,6 +22,7 @@ import { EVENTS_QUERIES } from './events-queries.js';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
 const TARGET_MS = 100;
+const TARGET_RATIO = 20;
 const ONLY = process.env.BENCH_ONLY ?? '';
 const FILTERED_ITERATIONS = Number(process.env.BENCH_FILTERED_ITERATIONS ?? ITERATIONS);
 const SITE = 'bench.example.com';
@@ -79,7 +81,9 @@ try {
   const params = { site: SITE, from: new Date(from * 1000).toISOString().slice(0, 19).replace('T', ' '), to: new Date((today + DAY) * 1000).toISOString().slice(0, 19).replace('T', ' '), k: 5, limit: 11 };
   const realtimeParams = { site: SITE, from: new Date((Math.floor(now / 60) * 60 - 240) * 1000).toISOString().slice(0, 19).replace('T', ' '), to: new Date(now * 1000).toISOString().slice(0, 19).replace('T', ' ') };
 
-  const cases: { name: string; url: string; events: string; params?: Record<string, unknown> }[] = [
+  // `ratio: false`: realtime's question from `events` is five minutes of rows found by the primary key, so there is no
+  // 20x to be had from a table of its own; the issue's ratio target names the other endpoints.
+  const cases: { name: string; url: string; events: string; params?: Record<string, unknown>; ratio?: false }[] = [
     { name: 'summary', url: `/api/stats/summary?${range}`, events: EVENTS_QUERIES.summary },
     { name: 'timeseries day', url: `/api/stats/timeseries?${range}&interval=day`, events: EVENTS_QUERIES.timeseriesDay },
     { name: 'timeseries hour', url: `/api/stats/timeseries?${range}&interval=hour`, events: EVENTS_QUERIES.timeseriesHour },
@@ -87,13 +91,13 @@ try {
     { name: 'breakdown referrer', url: `/api/stats/breakdown?${range}&dimension=referrer`, events: EVENTS_QUERIES.breakdown('referrer_host', true) },
     { name: 'breakdown country', url: `/api/stats/breakdown?${range}&dimension=country`, events: EVENTS_QUERIES.breakdown('country') },
     { name: 'breakdown entry_page', url: `/api/stats/breakdown?${range}&dimension=entry_page`, events: EVENTS_QUERIES.entryPage },
-    { name: 'realtime', url: `/api/stats/realtime?site=${SITE}`, events: EVENTS_QUERIES.realtime, params: realtimeParams },
+    { name: 'realtime', url: `/api/stats/realtime?site=${SITE}`, events: EVENTS_QUERIES.realtime, params: realtimeParams, ratio: false },
   ];
 
   const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
   process.stdout.write(`\nload average before: ${load()} (${os.cpus().length} cores)`);
   process.stdout.write(`\n${ITERATIONS} runs each, 30 days (${date(from)} … ${date(today)}), p50/p95 in ms\n`);
-  process.stdout.write(`${'endpoint'.padEnd(22)} ${'API p50'.padStart(8)} ${'API p95'.padStart(8)} ${'events p50'.padStart(11)} ${'events p95'.padStart(11)} ${'ratio p95'.padStart(10)}  target\n`);
+  process.stdout.write(`${'endpoint'.padEnd(22)} ${'API p50'.padStart(8)} ${'API p95'.padStart(8)} ${'events p50'.padStart(11)} ${'events p95'.padStart(11)} ${'ratio p95'.padStart(10)}  < ${TARGET_MS} ms  >= ${TARGET_RATIO}x  load\n`);
   let allMet = true;
   for (const c of ONLY === 'filtered' ? [] : cases) {
     const api = await time(async () => {
@@ -104,8 +108,10 @@ try {
       await (await store.client.query({ query: c.events, query_params: c.params ?? params, format: 'JSONEachRow' })).json();
     });
     const met = api.p95 < TARGET_MS;
-    allMet &&= met;
-    process.stdout.write(`${c.name.padEnd(22)} ${api.p50.toFixed(1).padStart(8)} ${api.p95.toFixed(1).padStart(8)} ${baseline.p50.toFixed(1).padStart(11)} ${baseline.p95.toFixed(1).padStart(11)} ${(baseline.p95 / api.p95).toFixed(1).padStart(9)}x  ${met ? 'met' : 'MISSED'}\n`);
+    const ratio = baseline.p95 / api.p95;
+    const ratioMet = c.ratio === false ? undefined : ratio >= TARGET_RATIO;
+    allMet &&= met && ratioMet !== false;
+    process.stdout.write(`${c.name.padEnd(22)} ${api.p50.toFixed(1).padStart(8)} ${api.p95.toFixed(1).padStart(8)} ${baseline.p50.toFixed(1).padStart(11)} ${baseline.p95.toFixed(1).padStart(11)} ${ratio.toFixed(1).padStart(9)}x  ${(met ? 'met' : 'MISSED').padEnd(8)} ${(ratioMet === undefined ? '-' : ratioMet ? 'met' : 'MISSED').padEnd(7)} ${os.loadavg()[0]?.toFixed(2)}\n`);
   }
 
   process.stdout.write(`load average after: ${load()}\n`);
@@ -127,7 +133,7 @@ try {
   const error = (a: number, b: number) => `${(((a - b) / b) * 100).toFixed(3)} %`;
   process.stdout.write(`\nuniq error over 30 days: visitors ${summary.visitors} vs exact ${exact?.visitors} (${error(summary.visitors, Number(exact?.visitors))}), `
     + `sessions ${summary.sessions} vs ${exact?.sessions} (${error(summary.sessions, Number(exact?.sessions))}); page views ${summary.pageviews} vs ${exact?.pageviews}\n`);
-  if (ONLY !== 'filtered') process.stdout.write(`${allMet ? 'every endpoint met' : 'some endpoints MISSED'} the ${TARGET_MS} ms p95 target\n`);
+  if (ONLY !== 'filtered') process.stdout.write(`${allMet ? 'every endpoint met' : 'some endpoints MISSED'} the ${TARGET_MS} ms p95 and ${TARGET_RATIO}x targets\n`);
   await app.close();
 } finally {
   await store.close();
