@@ -38,7 +38,7 @@ const pseudonymizer = new Pseudonymizer(source, options, geo ? loadCountryLookup
  * on the importer's main thread, packages/import/src/heap.ts). Between batches, past this floor or a quarter over
  * what the last forced collection left, one runs (`gc` from a context of its own, the thread's global untouched).
  */
-const HEAP_FLOOR_BYTES = 32 * 1024 * 1024;
+const HEAP_FLOOR_BYTES = 64 * 1024 * 1024;
 let heapLimit = HEAP_FLOOR_BYTES;
 let collect: (() => void) | undefined;
 function checkHeap(): void {
