@@ -4,7 +4,7 @@ import { buildApiApp } from '@tokumei/api';
 import { buildIngestApp, type ImportTarget, type IngestApp } from '@tokumei/ingest';
 import { utcDay, type SaltRegister } from '@tokumei/privacy';
 import { RollupJob, createStoreClient, migrate, type StoreClient } from '@tokumei/store';
-import { TransformPool, handleDirect } from '@tokumei/worker';
+import { handleDirect } from '@tokumei/worker';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createAuditRunner, type ReportingAuditRunner } from './audit-service.js';
 import { busWorker, importWorker, openWorkerParts, saltRegister } from './compose-worker.js';
@@ -102,17 +102,7 @@ export async function startTokumei(config: Config, logger: Logger, options: Star
           logger.info({ records: replay.messages.length, unreadable: replay.unreadable, expired: replay.expired, today: utcDay(Date.now()) }, 'journal replayed');
         }
       }
-      // Where ingest runs in this process too, the privacy engine runs in a thread: ingest's event loop answers
-      // beacons while the worker pseudonymizes a backlog (chDB itself stays on this thread: it crashes in threads).
-      let pool: TransformPool | undefined;
-      if (config.roles.has('ingest')) {
-        const started = TransformPool.start({
-          options: { ...config.privacy, consentPolicy: config.consentPolicy }, geo: config.privacy.geo === 'country', salts,
-        });
-        pool = started;
-        closers.push(() => started.close());
-      }
-      const worker = busWorker(parts, config, bus.subscriber(), logger, pool);
+      const worker = busWorker(parts, config, bus.subscriber(), logger);
       await worker.start();
       closers.push(() => worker.stop());
       storeHealthy = () => worker.storeHealthy();
