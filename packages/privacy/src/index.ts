@@ -4,7 +4,7 @@ export {
 } from './pseudonymize.js';
 export { scrubProps, judgePropValue, allowedKeys, type ScrubbedProps } from './props.js';
 export { AUTO_EVENTS, reservedProp, judgeTargetHost, judgeExtension } from './reserved-props.js';
-export { hashKey, keyedHash64, type HashKey } from './keyed-hash.js';
+export { forgetKey, hashKey, keyedHash64, type HashKey } from './keyed-hash.js';
 export {
   SaltStore, MemorySaltStore, MemoryRegister, commitment, utcDay, RUN_SALT_MAX_MS, saltRegisterRetentionMs,
   type SaltSource, type SaltRegister, type SaltRecord, type SaltStoreOptions, type UtcDay,

@@ -78,7 +78,11 @@ class PoolThread {
     this.thread.on('message', (message: FromThread) => {
       if (message.type === 'salt') {
         options.salts.saltFor(message.day, message.run).then(
-          (salt) => this.thread.postMessage({ type: 'salt', id: message.id, salt: salt === undefined ? undefined : new Uint8Array(salt) } satisfies ToThread),
+          (salt) => {
+            // A copy whose memory moves to the thread (transferred, not cloned): no second copy stays on this side.
+            const copy = salt === undefined ? undefined : new Uint8Array(salt);
+            this.thread.postMessage({ type: 'salt', id: message.id, salt: copy } satisfies ToThread, copy === undefined ? [] : [copy.buffer]);
+          },
           (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
         );
         return;

@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Pseudonymizer, loadCountryLookup, type PseudonymizeOptions, type SaltSource } from '@tokumei/privacy';
+import { Pseudonymizer, forgetKey, loadCountryLookup, type PseudonymizeOptions, type SaltSource } from '@tokumei/privacy';
 import { transformBatch } from './transform-batch.js';
 import type { FromThread, ToThread } from './transform-pool.js';
 
@@ -53,12 +53,19 @@ function checkHeap(): void {
 
 port.on('message', (message: ToThread) => {
   if (message.type === 'salt') {
-    asked.get(message.id)?.(message.salt === undefined ? undefined : Buffer.from(message.salt));
+    const salt = message.salt;
+    asked.get(message.id)?.(salt === undefined ? undefined : Buffer.from(salt.buffer, salt.byteOffset, salt.byteLength));
     asked.delete(message.id);
     return;
   }
   // This thread runs one batch at a time: the salts of the last one are wiped, and asked for again.
-  for (const salt of salts.values()) void salt.then((bytes) => bytes?.fill(0));
+  for (const salt of salts.values()) {
+    void salt.then((bytes) => {
+      if (bytes === undefined) return;
+      forgetKey(bytes);
+      bytes.fill(0);
+    });
+  }
   salts = new Map();
   const data = Buffer.from(message.data);
   const ends = new Uint32Array(message.ends);
