@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IMPORT_ENGINE, createStoreClient, type StoreClient } from '@tokumei/store';
 import { importCommand } from '../../apps/tokumei/src/import-command.js';
 import { writeAccessLog } from '../helpers/access-log.js';
-import { tempDir } from '../helpers/pipeline.js';
+import { tempDir, waitUntil } from '../helpers/pipeline.js';
 
 /**
  * The settings that bound the in-process import's memory (packages/store/src/client.ts, IMPORT_ENGINE) take effect
@@ -90,5 +90,36 @@ describe('the import\'s embedded engine', () => {
       .rejects.toThrow(/no_such_server_setting=1 \(has no such setting\)/);
     await expect(createStoreClient({ dataDir, clickhouseUrl: undefined }, { allocator: 'dirty_decay_ms:1000' }))
       .rejects.toThrow(/libchdb was loaded earlier/);
+  });
+
+  it('holds merges back while the parts are few, lets them run past holdMergesBelowParts, and holds them again', async () => {
+    // chDB runs one data directory per process: the stores of the test before let go of theirs.
+    for (const store of opened.splice(0).reverse()) await store.close();
+    const limit = IMPORT_ENGINE.holdMergesBelowParts;
+    expect(limit).toBeGreaterThan(1);
+    const store = await createStoreClient({ dataDir: tempDir(), clickhouseUrl: undefined }, IMPORT_ENGINE);
+    opened.push(store);
+    const db = store.client;
+    await db.command({ query: 'CREATE TABLE scratch (x UInt32) ENGINE = MergeTree ORDER BY x' });
+    const insert = (x: number) => db.command({ query: `INSERT INTO scratch VALUES (${x})` });
+    // OPTIMIZE is a merge asked for now: refused while merges are stopped, so it tells the state without waiting.
+    const merges = async () => {
+      try {
+        await db.command({ query: 'OPTIMIZE TABLE scratch FINAL' });
+        return 'run';
+      } catch (error) {
+        expect(String(error)).toMatch(/Cancelled merging parts|ABORTED/);
+        return 'held';
+      }
+    };
+    await insert(0);
+    await insert(1);
+    // A table created after the store opened is held back from the next check on.
+    expect(await waitUntil(merges, (state) => state === 'held', 30_000, 500)).toBe('held');
+    // One partition past the limit: merges run again (the check is on a timer of 2 s).
+    for (let x = 2; x <= (limit ?? 0); x += 1) await insert(x);
+    expect(await waitUntil(merges, (state) => state === 'run', 30_000, 500)).toBe('run');
+    // OPTIMIZE FINAL left one part: few again, so they are held back again.
+    expect(await waitUntil(merges, (state) => state === 'held', 30_000, 500)).toBe('held');
   });
 });

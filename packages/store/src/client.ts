@@ -23,6 +23,12 @@ export interface EmbeddedEngine {
   readonly allocator?: string;
   /** Server settings (`system.server_settings`), given to the engine as its start-up arguments. */
   readonly serverSettings?: Readonly<Record<string, number>>;
+  /**
+   * Merges held back (`SYSTEM STOP MERGES`, the engine's state, not the tables': nothing is written to disk) while
+   * every partition has fewer active parts than this; once one has more they run again (as the server settings
+   * allow), and are held back again when the largest is down to half. Merges are what grows an import's memory.
+   */
+  readonly holdMergesBelowParts?: number;
 }
 
 /**
@@ -40,6 +46,16 @@ export interface EmbeddedEngine {
  *   was no lower (with `dirty_decay_ms:0` and a probe running: 570 MB over 1 M lines without them, 570 MB by line
  *   584 k with them; the bench with them and no probe: 543 MB). Kept because they cost the import nothing (inserts
  *   never wait for merges; parts stay unmerged a little longer, 30–50 active measured).
+ * - Merges held back until a partition has 300 active parts (`holdMergesBelowParts`), since what one merge costs is
+ *   what grew the run (above) and no MergeTree setting bounded it: with the output part kept compact
+ *   (`min_bytes_for_wide_part` 1 GiB, so a merge writes one file, not two buffers per column) and 2,048-row merge
+ *   blocks, 1 M lines still peaked at 554 MB (given in a `--config-file`'s `<merge_tree>`, the one way found to reach
+ *   them: `--merge_tree.<name>=` arguments are ignored). Held back, the same run peaked at 510 MB by mid-run and
+ *   stayed there (2,894 lines per CPU s against 2,518–2,614: inserts never waited for merges anyway). What it moves:
+ *   the next engine on the directory merges the parts (720 to 18 in 24 s with chDB's defaults, +333 MB for it).
+ *   300 is a third of `parts_to_delay_insert` (1,000, where ClickHouse starts slowing inserts down): an import large
+ *   enough to reach it merges again, one merge at a time. Held by `SYSTEM STOP MERGES`, the engine's state: nothing
+ *   is written to the tables, so `tokumei start` merges the parts with its own settings when it next runs.
  * Not set, because they measured nothing here: the caches (`mark_cache_size`, `primary_index_cache_size`, … are
  * ceilings, and an import reads too little to fill them: MarkCacheBytes stayed 0).
  * `tokumei start` keeps chDB's defaults: its queries would pay for returning pages at once (a page fault on every
@@ -52,6 +68,7 @@ export const IMPORT_ENGINE: EmbeddedEngine = {
     background_merges_mutations_concurrency_ratio: 1,
     merges_mutations_memory_usage_soft_limit: 64 * 1024 * 1024,
   },
+  holdMergesBelowParts: 300,
 };
 
 /** The variable libchdb's jemalloc reads its options from (built with the `je_` prefix). */
@@ -82,18 +99,69 @@ export async function createStoreClient(config: Pick<Config, 'clickhouseUrl' | '
   const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   starter?.close();
   const client = createClient({ connection });
+  let merges: MergeHold | undefined;
   const close = async () => {
+    await merges?.stop();
     await client.close();
     // chDB's close returns before the engine lets go of the directory; wait, so the next open cannot race it.
     await chdb.drainPending();
   };
   try {
     await checkEngine(client, engine, settings);
+    if (engine.holdMergesBelowParts !== undefined) merges = await holdMerges(client, engine.holdMergesBelowParts);
   } catch (error) {
     await close();
     throw error;
   }
   return { kind: 'embedded', client, close };
+}
+
+interface MergeHold {
+  stop(): Promise<void>;
+}
+
+/** How often the parts are counted while merges are held back: an import adds a part per table every batch or so. */
+const MERGE_HOLD_CHECK_MS = 2_000;
+
+/**
+ * Holds merges back while the parts stay few (see `holdMergesBelowParts`). Checked on a timer rather than per insert,
+ * so the store stays a plain client; a check that fails lets merges run, the engine's usual state.
+ */
+async function holdMerges(client: ClickHouseClient, maxParts: number): Promise<MergeHold> {
+  let held = false;
+  const set = async (hold: boolean) => {
+    // Stopping is said again at every check: it reaches only the tables that exist (the import's migrations create
+    // them after the store opens).
+    if (hold === held && !hold) return;
+    await client.command({ query: hold ? 'SYSTEM STOP MERGES' : 'SYSTEM START MERGES' });
+    held = hold;
+  };
+  const check = async () => {
+    try {
+      const rows = await (await client.query({
+        query: 'SELECT max(n) AS parts FROM (SELECT count() AS n FROM system.parts WHERE active GROUP BY database, table, partition_id)',
+        format: 'JSONEachRow',
+      })).json<{ parts: string | number }>();
+      const parts = Number(rows[0]?.parts ?? 0);
+      await set(held ? parts < maxParts : parts * 2 <= maxParts);
+    } catch {
+      await set(false).catch(() => undefined);
+    }
+  };
+  await check();
+  let pending = Promise.resolve();
+  const timer = setInterval(() => {
+    pending = pending.then(check);
+  }, MERGE_HOLD_CHECK_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await pending;
+      // Merges stay held: started now they would run (a hundred parts at once) while the engine closes, which took
+      // the end of a 1 M-line import from 486 to 608 MB. The hold dies with the engine; the next start merges.
+    },
+  };
 }
 
 /**
