@@ -1,4 +1,5 @@
 import { matchForm, readings } from './canonical.js';
+import { markedPersonal } from './markers.js';
 import { classify, classifyReadings } from './pii-patterns.js';
 import { AT_SIGN_WORDS, PROVIDER_WORDS, labelVerdict } from './props-label.js';
 
@@ -60,6 +61,8 @@ function nameVerdict(text: string): string | undefined {
   // Words glued to numbers or by case (`Chiyoda-ku1-1-1`, `MrTakahashi`, `Minato-kuTokyo`) are words too.
   const spaced = form.replace(SEPARATORS, ' ').replace(/(\p{Ll})(?=\p{Lu})|(\p{L})(?=\p{N})|(\p{N})(?=\p{L})/gu, '$1$2$3 ').trim();
   if (GLUED_AT.test(form) || DOTTED_HOST.test(form) || dottedLocalPart(form)) return ':email';
+  const marked = markedPersonal(form);
+  if (marked !== undefined) return marked;
   if (spaced.split(' ').some((word) => GLUED_HONORIFIC.test(word))) return ':name';
   const pattern = classify(spaced);
   if (pattern !== undefined) return pattern;

@@ -3,6 +3,7 @@ import { classify } from './pii-patterns.js';
 import {
   ADDRESS_WORDS, AT_SIGN_WORDS, HONORIFIC_WORDS, JAPANESE_ADDRESS, JAPANESE_NAME, NAME_LABEL_WORDS, NUMERAL, PROVIDER_WORDS, SCRIPTS,
 } from './props-label.js';
+import { markedPersonal } from './markers.js';
 import { hasToken } from './tokens.js';
 
 /**
@@ -66,6 +67,9 @@ function labelVerdict(label: string, sub: boolean): string | undefined {
   if (digits > MAX_LABEL_NUMERALS) return digits >= 7 ? ':phone' : ':value';
   // Three groups of digits next to a word: a block number (`1-1-1-chiyoda`, `roppongi-6-10-1`).
   if ((form.match(/[0-9]+/g)?.length ?? 0) >= 3 && /\p{L}{3}/u.test(form)) return ':address';
+  // Marker words (markers.ts), shared with paths, values, event names and props: glued honorifics, dashed e-mail …
+  const marked = markedPersonal(form, true);
+  if (marked !== undefined) return marked;
   const glued = form.replace(/[^\p{L}\p{N}]+/gu, '');
   if (JAPANESE_NAME.test(glued)) return ':name';
   if (JAPANESE_ADDRESS.test(glued) || MUNICIPALITY.test(glued)) return ':address';
@@ -111,8 +115,10 @@ export function judgeHostLabels(labels: readonly string[]): string[] {
   if (labels.length > 1 && PROVIDER_WORDS.has(labels[labels.length - 1] ?? '')) return labels.map(() => ':email');
   for (const domain of MAILBOX_DOMAINS) {
     const parts = domain.split('.').length;
-    if (labels.length > parts && labels.slice(-parts).join('.') === domain) {
-      for (let i = 0; i < labels.length - parts; i++) if (!MAILBOX_SERVICE_LABELS.has(labels[i] ?? '')) out[i] = ':email';
+    // Anywhere in the name, not only at its end: `jane.doe.gmail.com.example.org` names the mailbox too.
+    for (let at = 1; at + parts <= labels.length; at++) {
+      if (labels.slice(at, at + parts).join('.') !== domain) continue;
+      for (let i = 0; i < at; i++) if (!MAILBOX_SERVICE_LABELS.has(labels[i] ?? '')) out[i] = ':email';
     }
   }
   for (let i = 0; i <= registrable; i++) {

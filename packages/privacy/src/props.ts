@@ -1,5 +1,7 @@
 import { displayForm, matchForm, readings } from './canonical.js';
 import { classifyReadings } from './pii-patterns.js';
+import { isMarker, markedPersonal } from './markers.js';
+import { judgedTogether, type TogetherOptions } from './together.js';
 import { labelVerdict } from './props-label.js';
 import { reservedProp } from './reserved-props.js';
 
@@ -42,8 +44,11 @@ export function judgePropValue(raw: string): string {
   if (value === '') return '';
   const form = matchForm(value);
   if (!PROP_WORD.test(form)) return ':value';
-  return labelVerdict(form) ?? value;
+  return markedPersonal(form) ?? labelVerdict(form) ?? value;
 }
+
+/** Props count every kind read together (a token cut in two is still the token), joined with a space and with nothing. */
+const TOGETHER: TogetherOptions = { separators: [' ', ''], plusAsSpace: true, counts: () => true };
 
 const isPlaceholder = (value: string): boolean => value.startsWith(':') && /^:[a-z]+$/.test(value);
 
@@ -80,16 +85,16 @@ export function scrubProps(
     const clean = own ? value === raw : !isPlaceholder(value);
     if (!clean && !isPlaceholder(raw)) replaced += 1;
     kept.set(key, value);
-    if (raw !== '' && !isPlaceholder(raw) && (value === ':value' || clean)) open.set(key, raw);
+    // A value that is only a marker (`sama`, `様`, `@gmail.com`) is refused alone and read with the others too.
+    if (raw !== '' && !isPlaceholder(raw) && (value === ':value' || clean || isMarker(matchForm(displayForm(raw, true))))) open.set(key, raw);
   }
   if (open.size > 1) {
-    const raws = [...open.values()];
-    const together = classifyReadings([' ', ''].flatMap((separator) => readings(raws.join(separator), true)));
-    if (together !== undefined) {
-      for (const key of open.keys()) {
-        if (kept.get(key) !== ':value') replaced += 1;
-        kept.set(key, together);
-      }
+    const keys = [...open.keys()];
+    for (const [i, together] of judgedTogether([...open.values()], TOGETHER)) {
+      const key = keys[i] ?? '';
+      const before = kept.get(key);
+      if (before !== ':value' && (before === undefined || !isPlaceholder(before))) replaced += 1;
+      kept.set(key, together);
     }
   }
   return { props: Object.fromEntries(kept), dropped: entries.length - kept.size, replaced };

@@ -2,6 +2,8 @@ import { displayForm, matchForm, readings } from './canonical.js';
 import { pageHost, referrerHostOf } from './hosts.js';
 import { DEFAULT_PATH_ID_KEYS, ROUTE_WORDS, isHandle } from './identity-keys.js';
 import { numbersAcross } from './numbers.js';
+import { isMarker, markedPersonal } from './markers.js';
+import { judgedTogether, type TogetherOptions } from './together.js';
 import { classify, classifyReadings } from './pii-patterns.js';
 
 export interface UrlOptions {
@@ -55,13 +57,23 @@ function sliceChars(text: string, max: number): string {
   return text.length <= max ? text : Array.from(text).slice(0, max).join('').slice(0, max);
 }
 
+/** The marker words of markers.ts in every reading: what event names and props are held to, paths and values are too. */
+function markedReadings(all: readonly string[]): string | undefined {
+  for (const text of all) {
+    const verdict = markedPersonal(matchForm(text));
+    if (verdict !== undefined) return verdict;
+  }
+  return undefined;
+}
+
 const hit = (placeholder: string): Judged => ({ out: placeholder, form: placeholder, hit: true });
 
 function judgeSegment(raw: string): Judged {
   const known = cleanSegments.get(raw);
   if (known !== undefined) return known;
   if (raw.length > MAX_PLAIN_SEGMENT) return hit(':token');
-  const placeholder = classifyReadings(readings(raw));
+  const all = readings(raw);
+  const placeholder = classifyReadings(all) ?? markedReadings(all);
   if (placeholder !== undefined) return hit(placeholder);
   const out = sliceChars(displayForm(raw), MAX_SEGMENT);
   return remember(cleanSegments, raw, { out, form: matchForm(out) });
@@ -159,7 +171,8 @@ function judgeValue(raw: string): string {
   const known = cleanValues.get(raw);
   if (known !== undefined) return known;
   if (raw.length > MAX_PLAIN_SEGMENT * 3) return ':value';
-  const placeholder = classifyReadings(readings(raw, true));
+  const all = readings(raw, true);
+  const placeholder = classifyReadings(all) ?? markedReadings(all);
   if (placeholder !== undefined) return placeholder;
   const value = displayForm(raw, true).trim();
   if (value === '') return '';
@@ -167,36 +180,52 @@ function judgeValue(raw: string): string {
   return remember(cleanValues, raw, value);
 }
 
-/** What can be split over values and read back together: numbers and addresses (a token split is no longer one). */
-const REASSEMBLED: ReadonlySet<string> = new Set([':phone', ':postal', ':card', ':id', ':email', ':ip']);
+/**
+ * What counts when values are read together: every kind but a token (a token split is no longer one, and campaign
+ * words joined can look random) and free text.
+ */
+const TOGETHER: TogetherOptions = { separators: [' '], plusAsSpace: true, counts: (kind) => kind !== ':token' && kind !== ':value' };
 
 const PLAIN_NAME = /^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/;
 
 function allowListed(search: string, allow: ReadonlySet<string>): Map<string, string> {
   const params = new Map<string, string>();
   if (search.length <= 1) return params;
+  const raws = new Map<string, string>();
   for (const pair of search.slice(1).split('&')) {
     const eq = pair.indexOf('=');
     const raw = eq === -1 ? pair : pair.slice(0, eq);
     // Printable ASCII without `%` and `+` is its own display and match form: only the others need the canonical form.
     const name = (PLAIN_NAME.test(raw) ? raw : matchForm(displayForm(raw, true))).toLowerCase();
     if (!allow.has(name) || params.has(name)) continue;
-    params.set(name, judgeValue(eq === -1 ? '' : pair.slice(eq + 1)));
+    const value = eq === -1 ? '' : pair.slice(eq + 1);
+    raws.set(name, value);
+    params.set(name, judgeValue(value));
   }
-  // Split over several values (`utm_source=090&utm_medium=1234&utm_campaign=5678`), the data is whole again when
-  // they are read together: judged together too, and all of them replaced on a hit.
-  const values = [...params.values()].filter((v) => v !== '' && !v.startsWith(':'));
-  if (values.length > 1) {
-    const joined = values.join(' ');
-    if (!keptTogether.has(joined)) {
-      const together = classify(joined);
-      if (together !== undefined && REASSEMBLED.has(together)) {
-        for (const [key, value] of params) if (value !== '' && !value.startsWith(':')) params.set(key, together);
-      } else {
-        // Values that stay as they are together (a campaign's source, medium and name, every record of it): each is
-        // stored anyway, so remembering them joined keeps nothing the rows do not hold.
+  // Split over several values (`utm_source=090&utm_medium=1234&utm_campaign=5678`, `utm_source=jane.doe&utm_medium=
+  // gmail.com`), the data is whole again when they are read together: judged together in every order (together.ts),
+  // and the parts of a failed join replaced. Values refused only as free text (`%40gmail.com` → `:value`) and values
+  // that are only a marker (`様`) take part with their raw text.
+  const names: string[] = [];
+  const parts: string[] = [];
+  for (const [name, value] of params) {
+    const raw = raws.get(name) ?? '';
+    if (value === '' || raw === '') continue;
+    if (value.startsWith(':') && value !== ':value' && !isMarker(matchForm(displayForm(raw, true)))) continue;
+    names.push(name);
+    parts.push(raw);
+  }
+  if (parts.length > 1) {
+    // Keyed by the parts in name order; the verdict does not depend on their order, so this is a pure function of it.
+    const key = parts.join('\u0000');
+    if (!keptTogether.has(key)) {
+      const failed = judgedTogether(parts, TOGETHER);
+      for (const [i, together] of failed) params.set(names[i] ?? '', together);
+      // Values that stay as they are together (a campaign's source, medium and name, every record of it): each is
+      // stored anyway, so remembering them joined keeps nothing the rows do not hold.
+      if (failed.size === 0) {
         if (keptTogether.size >= CACHE_SIZE) keptTogether.clear();
-        keptTogether.add(joined);
+        keptTogether.add(key);
       }
     }
   }
