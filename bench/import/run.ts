@@ -8,6 +8,7 @@
  *   npm run bench:import        (BENCH_LINES, default 1000000; BENCH_KEEP=1 keeps the logs and data directories)
  *   BENCH_LOGS=pageviews        one log only (mixed, pageviews; default both)
  *   BENCH_THREADS=n             tokumei import --threads n (default: its own, cores - 1)
+ *   BENCH_BATCH=n               tokumei import --batch n (default: its own)
  *   BENCH_COMPARE_THREADS=0     also import each log with --threads n, in the same run, for the ratio between them
  *   BENCH_UA_BYTES=8192 npm run bench:import   agents padded to 8 KB, a new one on every line: the memory worst
  *                               case (BENCH_UA_UNIQUE=client: one per client; GoAccess is not run with long agents)
@@ -85,7 +86,10 @@ const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${Math
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokumei-bench-import-'));
 const LOGS = (process.env.BENCH_LOGS ?? 'mixed,pageviews').split(',').filter((l) => l === 'mixed' || l === 'pageviews');
-const threadsArg = (value: string | undefined) => (value === undefined || value === '' ? [] : ['--threads', value]);
+const threadsArg = (value: string | undefined) => [
+  ...(value === undefined || value === '' ? [] : ['--threads', value]),
+  ...(process.env.BENCH_BATCH === undefined || process.env.BENCH_BATCH === '' ? [] : ['--batch', process.env.BENCH_BATCH]),
+];
 
 async function importLog(file: string, name: string, threads: string[]): Promise<Timed> {
   const dataDir = path.join(dir, `data-${name}`);
