@@ -36,6 +36,8 @@ interface Judged {
   readonly form: string;
   /** `out` is a placeholder. */
   readonly hit?: true;
+  /** Replaced only for standing after an identity key: its own match form, still read with its neighbour. */
+  readonly seen?: string;
 }
 
 /**
@@ -117,6 +119,32 @@ function joinEmails(judged: Judged[]): Judged[] {
   return out;
 }
 
+const JOINED_KINDS: ReadonlySet<string> = new Set([':name', ':address', ':email']);
+
+/**
+ * A name or an address split over two segments (`/千代田区/1-1-1`, `/山田/様`, `/Yamada/san`): adjacent clean segments
+ * are read together, and both replaced when the join marks a person (red team 3, item 5). A segment replaced as the id
+ * after an identity key is read with its neighbour too (`/profile/千代田区/1-1-1`).
+ */
+function joinMarked(judged: Judged[]): Judged[] {
+  let out: Judged[] | undefined;
+  for (let i = 0; i + 1 < judged.length; i++) {
+    const a = judged[i];
+    const b = judged[i + 1];
+    const left = a?.hit === true ? a.seen : a?.form;
+    const right = b?.hit === true ? b.seen : b?.form;
+    if (left === undefined || right === undefined || left === '' || right === '' || (a?.hit === true && b?.hit === true)) continue;
+    const joined = `${left} ${right}`;
+    const pattern = classify(joined);
+    const verdict = markedPersonal(joined) ?? (pattern !== undefined && JOINED_KINDS.has(pattern) ? pattern : undefined);
+    if (verdict === undefined) continue;
+    out ??= [...judged];
+    out[i] = hit(verdict);
+    out[i + 1] = hit(verdict);
+  }
+  return out ?? judged;
+}
+
 /**
  * Whole paths repeat too (a site's pages, under Zipf): a path whose every part and every rule across parts came out
  * clean is remembered, per set of configured identity keys; a path with any placeholder in it is not (it held
@@ -154,11 +182,11 @@ function judgePath(pathname: string, extraKeys: ReadonlySet<string>): { path: st
     const key = segment.form.toLowerCase();
     const isKey = idKeys.has(key);
     // A segment already found to be personal data keeps its own placeholder; any other after a key is an id.
-    if (idNext && segment.hit !== true && !isKey && !ROUTES.has(key)) judged.push(hit(':id'));
+    if (idNext && segment.hit !== true && !isKey && !ROUTES.has(key)) judged.push({ ...hit(':id'), seen: segment.form });
     else judged.push(isHandle(segment.form) ? hit(':id') : segment);
     idNext = isKey;
   }
-  const parts = joinNumbers(joinEmails(judged));
+  const parts = joinNumbers(joinMarked(joinEmails(judged)));
   const path = `/${parts.map((j) => j.out).join('/')}`;
   return { path: path.length > MAX_PATH ? `${sliceChars(path, MAX_PATH - 1)}…` : path, clean: parts.every((j) => j.hit !== true) };
 }

@@ -136,11 +136,29 @@ describe('values read together: order of the keys does not matter, a failed pair
   });
 });
 
+describe('a name or an address split over two path segments', () => {
+  const PAIRS: readonly (readonly [string, string])[] = [['千代田区', '1-1-1'], ['六本木', '6-10-1'], ['千代田区千代田', '１－１－１'],
+    ['Yamada', 'san'], ['Yamada', 'sama'], ['tanaka', 'sensei'], ['山田', '様'], ['田中', 'さん'], ['MR', 'TANAKA'], ['Prof', 'Tanaka'],
+    ['onamae', 'yamada'], ['jane.doe', 'gmail.com'], ['taro.yamada', 'docomo.ne.jp']];
+  const PREFIXES = ['/a', '/u/profile', ''];
+  it(`${PAIRS.length * PREFIXES.length} paths`, () => {
+    for (const [a, b] of PAIRS) {
+      for (const prefix of PREFIXES) {
+        const stored = cleanUrl(`https://example.com${prefix}/${encodeURIComponent(a)}/${encodeURIComponent(b)}`, options, 'example.com')?.path ?? '';
+        const parts = stored.split('/');
+        expect(parts, `${prefix}/${a}/${b} → ${stored}`).not.toContain(a);
+        expect(parts, `${prefix}/${a}/${b} → ${stored}`).not.toContain(b);
+      }
+    }
+  });
+});
+
 describe('ordinary values stay', () => {
   const PATHS = ['/blog/at-the-beach', '/products/samsung-galaxy', '/help/shipping', '/ja/会社概要', '/news/2026/12/01', '/ja/社長挨拶',
     '/ja/副社長', '/colors/light-tan', '/visit-san-diego', '/ms-office', '/edit-name', '/name-your-price', '/artisan-bread', '/partisan',
     '/news/2026-12-01-launch', '/look-at-me', '/docs/node.js', '/mitsubishi', '/san-francisco', '/meet-us-at-the-expo', '/blog/gmail-tips',
-    '/ja/営業部長', '/ja/代表取締役社長', '/tokyo/minato', '/where-we-are-at', '/sushi', '/kimono'];
+    '/ja/営業部長', '/ja/代表取締役社長', '/tokyo/minato', '/where-we-are-at', '/sushi', '/kimono', '/visit/san-diego', '/ja/会社/社長挨拶',
+    '/blog/2026/12/01/at-the-beach', '/docs/v1/getting-started', '/help/name/change', '/en/team/members', '/shop/tokyo/ginza'];
   it.each(PATHS)('path %s', (p) => expect(cleanUrl(`https://example.com${encodeURI(p)}`, options, 'example.com')?.path).toBe(p));
   const VALUES = ['newsletter', 'email', 'spring_sale', 'google', 'cpc', 'twitter', 'line', 'pro', 'Signup', 'add_to_cart'];
   it.each(VALUES)('value %s in every field', (v) => {
