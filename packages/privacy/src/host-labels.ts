@@ -130,6 +130,8 @@ export function judgeHostLabels(labels: readonly string[]): string[] {
     if (kind === undefined || near.length === 0) continue;
     for (const k of [i, ...near]) out[k] = kind;
   }
+  // A label that spells an address (`yamada-atmark-docomo`) has the local part's first half in front (`taro.`).
+  for (let i = registrable - 1; i >= 0; i--) if (out[i + 1] === ':email' && out[i] === labels[i] && !MAILBOX_SERVICE_LABELS.has(labels[i] ?? '')) out[i] = ':email';
   // Three short labels in a row spell something out rather than name services.
   for (let i = 0; i + 2 < registrable; i++) {
     if ([0, 1, 2].every((k) => (labels[i + k] ?? '').length <= 2)) for (const k of [0, 1, 2]) out[i + k] = ':value';

@@ -36,7 +36,7 @@ interface Judged {
   readonly form: string;
   /** `out` is a placeholder. */
   readonly hit?: true;
-  /** Replaced only for standing after an identity key: its own match form, still read with its neighbour. */
+  /** Replaced only as an id (after an identity key, or a handle `@…`): its own match form, still read with its neighbour. */
   readonly seen?: string;
 }
 
@@ -183,7 +183,7 @@ function judgePath(pathname: string, extraKeys: ReadonlySet<string>): { path: st
     const isKey = idKeys.has(key);
     // A segment already found to be personal data keeps its own placeholder; any other after a key is an id.
     if (idNext && segment.hit !== true && !isKey && !ROUTES.has(key)) judged.push({ ...hit(':id'), seen: segment.form });
-    else judged.push(isHandle(segment.form) ? hit(':id') : segment);
+    else judged.push(isHandle(segment.form) ? { ...hit(':id'), seen: segment.form } : segment);
     idNext = isKey;
   }
   const parts = joinNumbers(joinMarked(joinEmails(judged)));

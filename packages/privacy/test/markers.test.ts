@@ -104,6 +104,8 @@ describe('hosts: the same classes in every role', () => {
   const nameOf = (h: string): string => h.match(/yamada|tanaka|suzuki/)?.[0] ?? h;
   it(`names by glued honorifics, other spellings and titles: ${glued.length + spelled.length + titles.length} hosts`, () =>
     expectHidden([...glued, ...spelled, ...titles], nameOf));
+  const split = cross(['taro.', 'jane.', 'hanako.'], ['yamada-atmark-docomo', 'doe-at-gmail-com', 'sato_atmark_ezweb'], ['.example.org', '.example.co.jp']);
+  it(`the local part's first half in front of a spelled address: ${split.length} hosts`, () => expectHidden(split, (h) => h.split('.')[0] ?? h));
   it('kanji titles', () => expectHidden(['山田社長.jp', '田中部長.example.com', '山田課長.jp'], (h) => h.slice(0, 2)));
 });
 
@@ -139,7 +141,7 @@ describe('values read together: order of the keys does not matter, a failed pair
 describe('a name or an address split over two path segments', () => {
   const PAIRS: readonly (readonly [string, string])[] = [['千代田区', '1-1-1'], ['六本木', '6-10-1'], ['千代田区千代田', '１－１－１'],
     ['Yamada', 'san'], ['Yamada', 'sama'], ['tanaka', 'sensei'], ['山田', '様'], ['田中', 'さん'], ['MR', 'TANAKA'], ['Prof', 'Tanaka'],
-    ['onamae', 'yamada'], ['jane.doe', 'gmail.com'], ['taro.yamada', 'docomo.ne.jp']];
+    ['onamae', 'yamada'], ['jane.doe', 'gmail.com'], ['taro.yamada', 'docomo.ne.jp'], ['jane.doe', '@gmail.com'], ['taro.yamada', '＠docomo.ne.jp']];
   const PREFIXES = ['/a', '/u/profile', ''];
   it(`${PAIRS.length * PREFIXES.length} paths`, () => {
     for (const [a, b] of PAIRS) {
