@@ -1,11 +1,11 @@
 import type { ConsumedMessage, PartitionBatch, Subscriber } from '@tokumei/bus';
 import type { Config, Logger } from '@tokumei/config';
 import type { EventRow, PropsCount, Pseudonymizer } from '@tokumei/privacy';
-import { decodeRawRecord } from '@tokumei/schema';
 import { cutChunks, dedupToken, type Chunk } from './chunks.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { ClickHouseSink } from './sink.js';
 import type { TransformPool } from './transform-pool.js';
+import { pseudonymizeBatch, yieldToLoop, type BatchCounts } from './transform-batch.js';
 
 /** How long the worker waits between attempts at a ClickHouse write that failed: doubling from base up to max. */
 export interface RetryPolicy {
@@ -17,9 +17,6 @@ const DEFAULT_RETRY: RetryPolicy = { baseMs: 200, maxMs: 5000 };
 /** Pseudonymizing runs in slices of at most this long, so ingest sharing the event loop answers in between. */
 const SLICE_MS = 4;
 
-function yieldToLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 export interface WorkerDeps {
   readonly config: Pick<Config, 'batchSize'>;
@@ -157,53 +154,11 @@ export class Worker {
   private async store(batch: PartitionBatch, chunk: Chunk, giveUpAt: number): Promise<void> {
     const started = performance.now();
     if (chunk.action === 'new') await this.retrying(batch, giveUpAt, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, false));
-    if (this.deps.pool !== undefined) {
-      await this.storePooled(this.deps.pool, batch, chunk, giveUpAt);
-      this.deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
-      return;
-    }
+    const values = chunk.messages.map((m) => m.value);
+    // In threads the rows come back encoded; on this thread they stay objects, pseudonymized in slices.
+    const encoded = await this.deps.pool?.transform(values);
     const rows: EventRow[] = [];
-    let sliceStart = performance.now();
-    // Bots are counted per site and day, never stored as events.
-    const bots = new Map<string, { site: string; day: string; bots: number }>();
-    for (const message of chunk.messages) {
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await yieldToLoop();
-        sliceStart = performance.now();
-      }
-      const decoded = decodeRawRecord(message.value);
-      if (!decoded.ok) {
-        // Only the offset and the reason are kept: the payload may hold an IP and never goes anywhere else.
-        this.log.warn({ partition: batch.partition, offset: String(message.offset), reason: decoded.reason }, 'unreadable raw record');
-        this.deps.metrics.records.inc({ result: 'dlq' });
-        continue;
-      }
-      const result = await this.deps.pseudonymizer.process(decoded.record);
-      if (result.kind === 'ok') {
-        rows.push(result.row);
-        if (result.props !== undefined) this.countProps(result.props);
-      }
-      else if (result.kind === 'drop' && result.reason === 'bot') {
-        const day = new Date(decoded.record.ts).toISOString().slice(0, 10);
-        const key = `${decoded.record.site}\u0000${day}`;
-        const entry = bots.get(key) ?? { site: decoded.record.site, day, bots: 0 };
-        entry.bots += 1;
-        bots.set(key, entry);
-      }
-      this.deps.metrics.records.inc({ result: result.kind === 'drop' ? `drop_${result.reason}` : result.kind });
-    }
-    const botRows = [...bots.values()];
-    await this.retrying(batch, giveUpAt, () => this.deps.sink.insertBots(botRows, dedupToken(batch.topic, batch.partition, chunk, 'bots_daily')));
-    await this.retrying(batch, giveUpAt, () => this.deps.sink.insertEvents(rows, dedupToken(batch.topic, batch.partition, chunk, 'events')));
-    // Marks the range stored, so a later redelivery skips its messages however the fetch cuts them.
-    await this.retrying(batch, giveUpAt, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, true));
-    this.deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
-    this.deps.metrics.rows.inc(rows.length);
-  }
-
-  /** store()'s path with a TransformPool: the same inserts, in the same order, under the same tokens. */
-  private async storePooled(pool: TransformPool, batch: PartitionBatch, chunk: Chunk, giveUpAt: number): Promise<void> {
-    const output = await pool.transform(chunk.messages.map((m) => m.value));
+    const output: BatchCounts = encoded ?? await pseudonymizeBatch(this.deps.pseudonymizer, values, (row) => rows.push(row), SLICE_MS);
     for (const { index, reason } of output.unreadable) {
       // Only the offset and the reason are kept: the payload may hold an IP and never goes anywhere else.
       this.log.warn({ partition: batch.partition, offset: String(chunk.messages[index]?.offset), reason }, 'unreadable raw record');
@@ -211,8 +166,11 @@ export class Worker {
     for (const [result, n] of Object.entries(output.results)) this.deps.metrics.records.inc({ result }, n);
     this.countProps(output.props);
     await this.retrying(batch, giveUpAt, () => this.deps.sink.insertBots(output.bots, dedupToken(batch.topic, batch.partition, chunk, 'bots_daily')));
-    await this.retrying(batch, giveUpAt, () => this.deps.sink.insertEncodedEvents(output.events, dedupToken(batch.topic, batch.partition, chunk, 'events')));
+    const token = dedupToken(batch.topic, batch.partition, chunk, 'events');
+    await this.retrying(batch, giveUpAt, () => (encoded === undefined ? this.deps.sink.insertEvents(rows, token) : this.deps.sink.insertEncodedEvents(encoded.events, token)));
+    // Marks the range stored, so a later redelivery skips its messages however the fetch cuts them.
     await this.retrying(batch, giveUpAt, () => this.deps.sink.recordRange(batch.topic, batch.partition, chunk, true));
+    this.deps.metrics.chunkSeconds.observe((performance.now() - started) / 1000);
     this.deps.metrics.rows.inc(output.rows);
   }
 }
